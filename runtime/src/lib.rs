@@ -1,0 +1,6 @@
+//! Support code for Ferry's generated transformers.
+//!
+//! The runtime never depends on the compiler; the interpreter in
+//! `ferry-compiler` reuses this crate's reader and writer so both execution
+//! paths share one parser and one JSON writer.
+#![forbid(unsafe_code)]
