@@ -4,3 +4,7 @@
 //! `ferry-compiler` reuses this crate's reader and writer so both execution
 //! paths share one parser and one JSON writer.
 #![forbid(unsafe_code)]
+
+pub mod convert;
+pub mod id;
+pub mod json;

@@ -1,0 +1,91 @@
+//! JSON string escaping.
+
+/// What each byte needs inside a JSON string: 0 = copy as is,
+/// a letter = the short escape `\x`, `u` = `\u00XX`.
+static ESCAPE: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = b'u';
+        b += 1;
+    }
+    table[0x08] = b'b';
+    table[0x09] = b't';
+    table[0x0A] = b'n';
+    table[0x0C] = b'f';
+    table[0x0D] = b'r';
+    table[b'"' as usize] = b'"';
+    table[b'\\' as usize] = b'\\';
+    table
+};
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// Appends `s` as a quoted JSON string.
+///
+/// Escapes `"`, `\` and the C0 controls (short forms `\b \t \n \f \r`,
+/// otherwise `\u00XX`); everything else, DEL and U+2028/U+2029 included, is
+/// copied as UTF-8, which JSON allows. Unescaped runs are copied in one
+/// `extend_from_slice`.
+#[doc(hidden)]
+pub fn write_str(out: &mut Vec<u8>, s: &str) {
+    let bytes = s.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    let mut start = 0;
+    for (i, &byte) in bytes.iter().enumerate() {
+        let esc = ESCAPE[byte as usize];
+        if esc == 0 {
+            continue;
+        }
+        out.extend_from_slice(&bytes[start..i]);
+        if esc == b'u' {
+            out.extend_from_slice(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[(byte >> 4) as usize],
+                HEX[(byte & 0xF) as usize],
+            ]);
+        } else {
+            out.extend_from_slice(&[b'\\', esc]);
+        }
+        start = i + 1;
+    }
+    out.extend_from_slice(&bytes[start..]);
+    out.push(b'"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::write_str;
+
+    fn esc(s: &str) -> String {
+        let mut out = Vec::new();
+        write_str(&mut out, s);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn quotes_and_backslash() {
+        assert_eq!(esc(r#"a"b\c"#), r#""a\"b\\c""#);
+        assert_eq!(esc("/"), r#""/""#);
+    }
+
+    #[test]
+    fn control_characters() {
+        assert_eq!(esc("\n\r\t\u{8}\u{c}"), r#""\n\r\t\b\f""#);
+        assert_eq!(esc("\u{0}\u{1}\u{1f}"), r#""\u0000\u0001\u001f""#);
+        assert_eq!(esc("\u{7f}"), "\"\u{7f}\"");
+    }
+
+    #[test]
+    fn non_ascii_is_copied() {
+        assert_eq!(
+            esc("Müller \u{2028}\u{2029} 日本 🎉"),
+            "\"Müller \u{2028}\u{2029} 日本 🎉\""
+        );
+        assert_eq!(esc(""), r#""""#);
+    }
+}
