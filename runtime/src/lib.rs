@@ -6,5 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod convert;
+pub mod er7;
+pub mod error;
 pub mod id;
 pub mod json;

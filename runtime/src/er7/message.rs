@@ -1,0 +1,691 @@
+//! The index of one message and the accessors over it.
+
+use std::borrow::Cow;
+
+use super::{Charset, Delimiters, escape};
+use crate::error::{Error, Kind, Location, SegmentId, Span};
+
+/// One segment in the flat index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct SegmentEntry {
+    /// Offset of the first byte of the segment id.
+    start: u32,
+    /// Offset one past the last byte (the terminator is not included).
+    end: u32,
+    /// Index into `MessageIndex::fields` of this segment's first field start.
+    first_field: u32,
+    /// Number of positional fields including the segment id.
+    field_count: u32,
+}
+
+/// Reusable offset vectors for reading messages: [`MessageIndex::parse`]
+/// clears and refills them, so reading a stream of messages allocates only
+/// while the vectors grow.
+#[derive(Clone, Debug, Default)]
+pub struct MessageIndex {
+    segments: Vec<SegmentEntry>,
+    /// Start offset of every field of every segment (field 0 = segment id).
+    fields: Vec<u32>,
+    default_charset: Charset,
+}
+
+impl MessageIndex {
+    /// An empty index.
+    pub fn new() -> MessageIndex {
+        MessageIndex::default()
+    }
+
+    /// The character set assumed when MSH-18 is empty (default:
+    /// [`Charset::Unspecified`], i.e. ASCII or UTF-8).
+    pub fn set_default_charset(&mut self, charset: Charset) {
+        self.default_charset = charset;
+    }
+
+    /// Forget the previous message (keeps the allocations).
+    pub fn clear(&mut self) {
+        self.segments.clear();
+        self.fields.clear();
+    }
+
+    /// Index one message and return a view of it. `bytes` must start with
+    /// `MSH` (a UTF-8 BOM and an MLLP start byte are skipped, a trailing MLLP
+    /// end byte is ignored). Segments may end in `\r`, `\n`, `\r\n`, mixed;
+    /// blank lines are skipped.
+    pub fn parse<'m>(&'m mut self, bytes: &'m [u8]) -> Result<Message<'m>, Error> {
+        self.parse_numbered(bytes, None)
+    }
+
+    /// Like [`MessageIndex::parse`], recording the message's ordinal in its
+    /// file so that errors and [`Location`]s carry it.
+    pub fn parse_numbered<'m>(
+        &'m mut self,
+        bytes: &'m [u8],
+        ordinal: Option<u32>,
+    ) -> Result<Message<'m>, Error> {
+        let (bytes, base) = trim_framing(bytes);
+        let fail = |kind, loc: Location| {
+            let mut loc = loc.offset_by(base);
+            loc.message = ordinal;
+            Err(Error::new(kind, loc))
+        };
+        if bytes.len() >= u32::MAX as usize {
+            return fail(Kind::TooLarge, Location::default());
+        }
+        if bytes.is_empty() {
+            return fail(Kind::Empty, Location::at_span(0, 0));
+        }
+        if !bytes.starts_with(b"MSH") {
+            return fail(Kind::NotMsh, Location::at_span(0, bytes.len().min(3)));
+        }
+        let delimiters = match Delimiters::from_header(bytes) {
+            Ok(d) => d,
+            Err(e) => {
+                let mut loc = *e.location();
+                loc.segment = SegmentId::new(b"MSH");
+                loc.segment_occurrence = Some(1);
+                loc.field = Some(2);
+                return fail(e.kind().clone(), loc);
+            }
+        };
+        self.clear();
+        self.index(bytes, delimiters.field);
+        let mut msg = Message {
+            bytes,
+            segments: &self.segments,
+            fields: &self.fields,
+            delimiters,
+            charset: self.default_charset,
+            ordinal,
+            base,
+        };
+        let msh18 = msg.header_field(18);
+        let declared = msh18.repetition(1).raw();
+        match Charset::from_msh18(declared) {
+            Ok(Charset::Unspecified) => {}
+            Ok(c) => msg.charset = c,
+            Err(e) => return Err(Error::new(e.kind().clone(), msh18.location())),
+        }
+        if let Some(at) = msg.charset.first_invalid(bytes) {
+            let loc = msg.locate(at);
+            return Err(Error::new(Kind::InvalidEncoding(msg.charset.name()), loc));
+        }
+        Ok(msg)
+    }
+
+    /// The single pass: every field separator and line end, found with
+    /// `memchr3`, becomes one offset in `fields`.
+    fn index(&mut self, bytes: &[u8], fs: u8) {
+        let mut seg_start = 0u32;
+        let mut first = 0u32;
+        self.fields.push(0);
+        for pos in memchr::memchr3_iter(fs, b'\r', b'\n', bytes) {
+            // PANIC SAFETY: not needed — `pos < bytes.len() < u32::MAX` was checked.
+            let pos32 = pos as u32;
+            if bytes.get(pos) == Some(&fs) {
+                self.fields.push(pos32 + 1);
+            } else {
+                if pos32 > seg_start {
+                    self.segments.push(SegmentEntry {
+                        start: seg_start,
+                        end: pos32,
+                        first_field: first,
+                        field_count: self.fields.len() as u32 - first,
+                    });
+                    first = self.fields.len() as u32;
+                } else {
+                    self.fields.truncate(first as usize);
+                }
+                seg_start = pos32 + 1;
+                self.fields.push(seg_start);
+            }
+        }
+        let end = bytes.len() as u32;
+        if end > seg_start {
+            self.segments.push(SegmentEntry {
+                start: seg_start,
+                end,
+                first_field: first,
+                field_count: self.fields.len() as u32 - first,
+            });
+        } else {
+            self.fields.truncate(first as usize);
+        }
+    }
+}
+
+/// Strip a UTF-8 BOM, MLLP start/end bytes and trailing whitespace; returns
+/// the message and the offset of its first byte in the input.
+fn trim_framing(mut bytes: &[u8]) -> (&[u8], usize) {
+    let mut base = 0;
+    loop {
+        if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
+            bytes = rest;
+            base += 3;
+        } else if let [0x0B | b'\r' | b'\n' | b' ' | b'\t', rest @ ..] = bytes {
+            bytes = rest;
+            base += 1;
+        } else {
+            break;
+        }
+    }
+    while let [rest @ .., 0x1C | b'\r' | b'\n' | b' ' | b'\t'] = bytes {
+        bytes = rest;
+    }
+    (bytes, base)
+}
+
+/// Is this segment id one whose field 1 is the field separator
+/// (`MSH`, `BHS`, `FHS`)?
+fn is_header(id: &[u8]) -> bool {
+    matches!(id, b"MSH" | b"BHS" | b"FHS")
+}
+
+/// A read message: the bytes plus their index. Cheap to copy.
+#[derive(Clone, Copy, Debug)]
+pub struct Message<'m> {
+    bytes: &'m [u8],
+    segments: &'m [SegmentEntry],
+    fields: &'m [u32],
+    delimiters: Delimiters,
+    charset: Charset,
+    ordinal: Option<u32>,
+    /// Offset of `bytes` in what the caller passed (BOM/framing skipped).
+    base: usize,
+}
+
+/// What every accessor below a segment needs to decode and locate values.
+#[derive(Clone, Copy, Debug)]
+struct Ctx {
+    delimiters: Delimiters,
+    charset: Charset,
+    ordinal: Option<u32>,
+    base: usize,
+    /// Address and length of the message bytes, to compute the span of a
+    /// sub-slice (absent values are `&[]` outside this range: no span).
+    origin: usize,
+    len: usize,
+}
+
+impl<'m> Message<'m> {
+    /// The message bytes (without BOM/MLLP framing).
+    pub fn bytes(&self) -> &'m [u8] {
+        self.bytes
+    }
+
+    /// The delimiters from MSH-1/MSH-2.
+    pub fn delimiters(&self) -> Delimiters {
+        self.delimiters
+    }
+
+    /// The character set (MSH-18, or the index's default).
+    pub fn charset(&self) -> Charset {
+        self.charset
+    }
+
+    /// Number of segments.
+    pub fn segment_count(&self) -> usize {
+        self.segments.len()
+    }
+
+    /// All segments in order.
+    pub fn segments(&self) -> impl Iterator<Item = Segment<'m>> + '_ {
+        // Occurrence counters per id, so the walk stays linear.
+        let mut seen: Vec<(&'m [u8], u32)> = Vec::new();
+        self.segments.iter().filter_map(move |e| {
+            let id = self.id_of(e);
+            let occurrence = match seen.iter_mut().find(|(s, _)| *s == id) {
+                Some((_, n)) => {
+                    *n += 1;
+                    *n
+                }
+                None => {
+                    seen.push((id, 1));
+                    1
+                }
+            };
+            self.make_segment(*e, occurrence)
+        })
+    }
+
+    /// The segment at position `i` (0-based) in the message.
+    pub fn segment_at(&self, i: usize) -> Option<Segment<'m>> {
+        let e = *self.segments.get(i)?;
+        let id = self.id_of(&e);
+        let occurrence = 1 + self
+            .segments
+            .get(..i)?
+            .iter()
+            .filter(|o| self.id_of(o) == id)
+            .count() as u32;
+        self.make_segment(e, occurrence)
+    }
+
+    /// Field 0 (the segment id) of entry `e`.
+    fn id_of(&self, e: &SegmentEntry) -> &'m [u8] {
+        let end = match self.fields.get(e.first_field as usize + 1) {
+            Some(&next) if e.field_count > 1 => next - 1,
+            _ => e.end,
+        };
+        self.bytes
+            .get(e.start as usize..end as usize)
+            .unwrap_or_default()
+    }
+
+    fn make_segment(&self, e: SegmentEntry, occurrence: u32) -> Option<Segment<'m>> {
+        let bytes = self.bytes.get(e.start as usize..e.end as usize)?;
+        let starts = self
+            .fields
+            .get(e.first_field as usize..(e.first_field + e.field_count) as usize)?;
+        Some(Segment {
+            bytes,
+            start: e.start,
+            starts,
+            occurrence,
+            ctx: self.ctx(),
+        })
+    }
+
+    fn ctx(&self) -> Ctx {
+        Ctx {
+            delimiters: self.delimiters,
+            charset: self.charset,
+            ordinal: self.ordinal,
+            base: self.base,
+            origin: self.bytes.as_ptr() as usize,
+            len: self.bytes.len(),
+        }
+    }
+
+    /// The `occurrence`-th (1-based) segment with id `id`, e.g.
+    /// `msg.segment("OBX", 3)`.
+    pub fn segment(&self, id: &str, occurrence: usize) -> Option<Segment<'m>> {
+        self.segments_named(id).nth(occurrence.checked_sub(1)?)
+    }
+
+    /// All segments with id `id`, in order.
+    pub fn segments_named<'s>(&'s self, id: &'s str) -> impl Iterator<Item = Segment<'m>> + 's {
+        let id = id.as_bytes();
+        let mut occurrence = 0;
+        self.segments.iter().filter_map(move |e| {
+            if self.id_of(e) == id {
+                occurrence += 1;
+                self.make_segment(*e, occurrence)
+            } else {
+                None
+            }
+        })
+    }
+
+    /// Field `n` of the `MSH` segment (HL7 numbering: 1 = field separator,
+    /// 2 = encoding characters, 9 = message type...). Absent if missing.
+    pub fn header_field(&self, n: usize) -> Field<'m> {
+        match self.segment_at(0) {
+            Some(s) => s.field(n),
+            None => Field::absent(self.ctx(), Location::default()),
+        }
+    }
+
+    /// The location of byte `offset` of the message: segment, occurrence,
+    /// field and span of that field.
+    pub fn locate(&self, offset: usize) -> Location {
+        let mut loc = Location::at_span(offset, offset + 1).offset_by(self.base);
+        loc.message = self.ordinal;
+        let i = self.segments.partition_point(|e| (e.end as usize) < offset);
+        if let Some(seg) = self.segment_at(i)
+            && (seg.start as usize) <= offset
+        {
+            let rel = (offset - seg.start as usize) as u32;
+            let p = seg
+                .starts
+                .partition_point(|&s| s - seg.start <= rel)
+                .saturating_sub(1);
+            let n = seg.field_number(p);
+            let f = seg.field(n);
+            loc = f.location();
+            if n == 0 {
+                loc.field = None;
+            }
+        }
+        loc
+    }
+}
+
+/// One segment: its id and fields.
+#[derive(Clone, Copy, Debug)]
+pub struct Segment<'m> {
+    bytes: &'m [u8],
+    start: u32,
+    /// Absolute start offsets of the positional fields (0 = the id).
+    starts: &'m [u32],
+    occurrence: u32,
+    ctx: Ctx,
+}
+
+impl<'m> Segment<'m> {
+    /// The segment id as bytes (field 0), e.g. `b"PID"`.
+    pub fn id(&self) -> &'m [u8] {
+        self.positional(0)
+    }
+
+    /// The segment id as a [`SegmentId`], if it is a valid one.
+    pub fn segment_id(&self) -> Option<SegmentId> {
+        SegmentId::new(self.id())
+    }
+
+    /// Which occurrence of this id in the message (1-based).
+    pub fn occurrence(&self) -> u32 {
+        self.occurrence
+    }
+
+    /// The whole segment, without its terminator.
+    pub fn raw(&self) -> &'m [u8] {
+        self.bytes
+    }
+
+    /// The highest field number present (HL7 numbering), so `1..=field_count()`
+    /// covers every field.
+    pub fn field_count(&self) -> usize {
+        let positional = self.starts.len().saturating_sub(1);
+        if self.is_header() {
+            positional + 1
+        } else {
+            positional
+        }
+    }
+
+    fn is_header(&self) -> bool {
+        is_header(self.id())
+    }
+
+    /// HL7 field number of positional field `p`.
+    fn field_number(&self, p: usize) -> usize {
+        if self.is_header() && p >= 1 { p + 1 } else { p }
+    }
+
+    /// Raw bytes of positional field `p` (0 = id).
+    fn positional(&self, p: usize) -> &'m [u8] {
+        let Some(&s) = self.starts.get(p) else {
+            return &[];
+        };
+        let end = match self.starts.get(p + 1) {
+            Some(&next) => next - 1,
+            None => self.start + self.bytes.len() as u32,
+        };
+        self.bytes
+            .get((s - self.start) as usize..(end.max(s) - self.start) as usize)
+            .unwrap_or_default()
+    }
+
+    /// Field `n`, HL7 numbering (1-based). For `MSH`/`BHS`/`FHS`, field 1 is
+    /// the field separator and field 2 the encoding characters; both are
+    /// literal (never split or unescaped). Field 0 is the segment id. A field
+    /// beyond the end of the segment is absent (empty).
+    pub fn field(&self, n: usize) -> Field<'m> {
+        let header = self.is_header();
+        let (raw, literal) = match (header, n) {
+            (_, 0) => (self.positional(0), true),
+            (true, 1) => (self.bytes.get(3..4).unwrap_or_default(), true),
+            (true, 2) => (self.positional(1), true),
+            (true, n) => (self.positional(n - 1), false),
+            (false, n) => (self.positional(n), false),
+        };
+        let mut loc = self.location();
+        loc.field = Some(n as u32);
+        Field {
+            raw,
+            literal,
+            ctx: self.ctx,
+            loc,
+        }
+        .with_span(raw)
+    }
+
+    /// All fields `1..=field_count()`.
+    pub fn fields(&self) -> impl Iterator<Item = Field<'m>> + '_ {
+        (1..=self.field_count()).map(|n| self.field(n))
+    }
+
+    /// Where this segment is.
+    pub fn location(&self) -> Location {
+        let mut loc =
+            Location::at_span(self.start as usize, self.start as usize + self.bytes.len())
+                .offset_by(self.ctx.base);
+        loc.message = self.ctx.ordinal;
+        loc.segment = self.segment_id();
+        loc.segment_occurrence = Some(self.occurrence);
+        loc
+    }
+}
+
+macro_rules! leaf_methods {
+    () => {
+        /// The raw bytes, escapes not decoded.
+        pub fn raw(&self) -> &'m [u8] {
+            self.raw
+        }
+
+        /// Empty: not present in the message (HL7 "not valued").
+        pub fn is_empty(&self) -> bool {
+            self.raw.is_empty()
+        }
+
+        /// HL7's explicit null `""` ("delete the value"), distinct from absent.
+        pub fn is_null(&self) -> bool {
+            self.raw == b"\"\""
+        }
+
+        /// Present and not the explicit null.
+        pub fn is_valued(&self) -> bool {
+            !self.is_empty() && !self.is_null()
+        }
+
+        /// The text: escapes decoded, bytes decoded per MSH-18. Borrows unless
+        /// an escape sequence or a Latin-1 byte forced a copy. The explicit
+        /// null reads as `""` (two quote characters); test [`Self::is_null`].
+        pub fn text(&self) -> Cow<'m, str> {
+            if self.literal {
+                return self.ctx.charset.decode(Cow::Borrowed(self.raw));
+            }
+            self.ctx
+                .charset
+                .decode(escape::unescape(self.raw, &self.ctx.delimiters))
+        }
+
+        /// Where this value is.
+        pub fn location(&self) -> Location {
+            self.loc
+        }
+
+        fn with_span(mut self, raw: &[u8]) -> Self {
+            self.loc.span = span_of(raw, &self.ctx);
+            self
+        }
+
+        /// An error of `kind` located at this value, carrying its text as the
+        /// (redacted-by-default) value.
+        pub fn error(&self, kind: Kind) -> Error {
+            Error::new(kind, self.loc).with_value(self.text().into_owned())
+        }
+    };
+}
+
+/// The span of `raw` if it lies inside the message.
+fn span_of(raw: &[u8], ctx: &Ctx) -> Option<Span> {
+    let rel = (raw.as_ptr() as usize).checked_sub(ctx.origin)?;
+    (rel + raw.len() <= ctx.len).then(|| Span::new(rel + ctx.base, rel + ctx.base + raw.len()))
+}
+
+/// Split `raw` by `sep` and take piece `n` (1-based); absent if out of range.
+fn piece(raw: &[u8], sep: u8, n: usize) -> Option<&[u8]> {
+    if raw.is_empty() {
+        return if n == 1 { Some(raw) } else { None };
+    }
+    raw.split(move |&b| b == sep).nth(n.checked_sub(1)?)
+}
+
+/// A field: one or more repetitions.
+#[derive(Clone, Copy, Debug)]
+pub struct Field<'m> {
+    raw: &'m [u8],
+    literal: bool,
+    ctx: Ctx,
+    loc: Location,
+}
+
+impl<'m> Field<'m> {
+    fn absent(ctx: Ctx, loc: Location) -> Field<'m> {
+        Field {
+            raw: &[],
+            literal: false,
+            ctx,
+            loc,
+        }
+    }
+
+    leaf_methods!();
+
+    /// Number of repetitions (0 if the field is empty).
+    pub fn repetition_count(&self) -> usize {
+        if self.raw.is_empty() {
+            0
+        } else if self.literal {
+            1
+        } else {
+            1 + memchr::memchr_iter(self.ctx.delimiters.repetition, self.raw).count()
+        }
+    }
+
+    /// Repetition `i` (1-based). Absent (empty) if there is no such one.
+    pub fn repetition(&self, i: usize) -> Repetition<'m> {
+        let raw = if self.literal {
+            if i == 1 { Some(self.raw) } else { None }
+        } else {
+            piece(self.raw, self.ctx.delimiters.repetition, i)
+        };
+        let mut loc = self.loc;
+        loc.repetition = Some(i as u32);
+        let raw = raw.unwrap_or_default();
+        Repetition {
+            raw,
+            literal: self.literal,
+            ctx: self.ctx,
+            loc,
+        }
+        .with_span(raw)
+    }
+
+    /// All repetitions (none if the field is empty).
+    pub fn repetitions(&self) -> impl Iterator<Item = Repetition<'m>> + '_ {
+        (1..=self.repetition_count()).map(|i| self.repetition(i))
+    }
+
+    /// Component `j` of the first repetition.
+    pub fn component(&self, j: usize) -> Component<'m> {
+        self.repetition(1).component(j)
+    }
+}
+
+/// One repetition of a field: one or more components.
+#[derive(Clone, Copy, Debug)]
+pub struct Repetition<'m> {
+    raw: &'m [u8],
+    literal: bool,
+    ctx: Ctx,
+    loc: Location,
+}
+
+impl<'m> Repetition<'m> {
+    leaf_methods!();
+
+    /// Number of components (0 if empty).
+    pub fn component_count(&self) -> usize {
+        count(self.raw, self.literal, self.ctx.delimiters.component)
+    }
+
+    /// Component `j` (1-based). Absent (empty) if there is no such one.
+    pub fn component(&self, j: usize) -> Component<'m> {
+        let raw = split_piece(self.raw, self.literal, self.ctx.delimiters.component, j);
+        let mut loc = self.loc;
+        loc.component = Some(j as u32);
+        Component {
+            raw,
+            literal: self.literal,
+            ctx: self.ctx,
+            loc,
+        }
+        .with_span(raw)
+    }
+
+    /// All components.
+    pub fn components(&self) -> impl Iterator<Item = Component<'m>> + '_ {
+        (1..=self.component_count()).map(|j| self.component(j))
+    }
+}
+
+fn count(raw: &[u8], literal: bool, sep: u8) -> usize {
+    if raw.is_empty() {
+        0
+    } else if literal {
+        1
+    } else {
+        1 + memchr::memchr_iter(sep, raw).count()
+    }
+}
+
+fn split_piece(raw: &[u8], literal: bool, sep: u8, n: usize) -> &[u8] {
+    if literal {
+        if n == 1 { raw } else { &[] }
+    } else {
+        piece(raw, sep, n).unwrap_or_default()
+    }
+}
+
+/// One component: one or more subcomponents.
+#[derive(Clone, Copy, Debug)]
+pub struct Component<'m> {
+    raw: &'m [u8],
+    literal: bool,
+    ctx: Ctx,
+    loc: Location,
+}
+
+impl<'m> Component<'m> {
+    leaf_methods!();
+
+    /// Number of subcomponents (0 if empty).
+    pub fn subcomponent_count(&self) -> usize {
+        count(self.raw, self.literal, self.ctx.delimiters.subcomponent)
+    }
+
+    /// Subcomponent `k` (1-based). Absent (empty) if there is no such one.
+    pub fn subcomponent(&self, k: usize) -> Subcomponent<'m> {
+        let raw = split_piece(self.raw, self.literal, self.ctx.delimiters.subcomponent, k);
+        let mut loc = self.loc;
+        loc.subcomponent = Some(k as u32);
+        Subcomponent {
+            raw,
+            literal: self.literal,
+            ctx: self.ctx,
+            loc,
+        }
+        .with_span(raw)
+    }
+
+    /// All subcomponents.
+    pub fn subcomponents(&self) -> impl Iterator<Item = Subcomponent<'m>> + '_ {
+        (1..=self.subcomponent_count()).map(|k| self.subcomponent(k))
+    }
+}
+
+/// One subcomponent: a leaf value.
+#[derive(Clone, Copy, Debug)]
+pub struct Subcomponent<'m> {
+    raw: &'m [u8],
+    literal: bool,
+    ctx: Ctx,
+    loc: Location,
+}
+
+impl<'m> Subcomponent<'m> {
+    leaf_methods!();
+}

@@ -1,0 +1,139 @@
+//! Every HL7 v2 ER7 sample in `../shared/data/hl7v2` (the `.xml` twins
+//! excluded) is split and read without error, and every value is reachable.
+//!
+//! Documented failures would be listed in `EXPECTED_ERRORS` with their
+//! located message; today there are none.
+
+use std::path::{Path, PathBuf};
+
+use ferry_runtime::er7::{MessageIndex, split_messages};
+
+/// (file name suffix, expected error `Display`) for samples that are known
+/// to be malformed. Empty: the whole corpus reads.
+const EXPECTED_ERRORS: &[(&str, &str)] = &[];
+
+pub fn corpus_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/hl7v2")
+}
+
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in rd.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            collect(&p, out);
+        } else if matches!(
+            p.extension().and_then(|x| x.to_str()),
+            Some("hl7" | "txt" | "hl7v2")
+        ) {
+            out.push(p);
+        }
+    }
+}
+
+#[test]
+fn every_sample_reads() {
+    let mut files = Vec::new();
+    collect(&corpus_dir(), &mut files);
+    files.sort();
+    assert!(
+        files.len() >= 170,
+        "corpus not found or shrunk: {} files under {:?}",
+        files.len(),
+        corpus_dir()
+    );
+    let mut index = MessageIndex::new();
+    let (mut messages, mut segments, mut leaves) = (0, 0, 0usize);
+    let mut failures = Vec::new();
+    for path in &files {
+        let bytes = std::fs::read(path).unwrap();
+        let name = path.to_string_lossy().into_owned();
+        let mut in_file = 0;
+        for raw in split_messages(&bytes) {
+            let result = raw.and_then(|raw| {
+                let msg = index.parse_numbered(raw.bytes, Some(raw.ordinal))?;
+                let mut segs = 0;
+                for seg in msg.segments() {
+                    segs += 1;
+                    assert!(
+                        seg.segment_id().is_some(),
+                        "{name}: segment id {:?}",
+                        String::from_utf8_lossy(seg.id())
+                    );
+                    for f in seg.fields() {
+                        for r in f.repetitions() {
+                            for c in r.components() {
+                                for s in c.subcomponents() {
+                                    let _ = s.text();
+                                    leaves += 1;
+                                }
+                            }
+                        }
+                    }
+                }
+                // MSH-9 (message type) and MSH-12 (version) are valued in every sample.
+                assert!(
+                    msg.header_field(9).component(1).is_valued(),
+                    "{name}: MSH-9.1"
+                );
+                assert!(msg.header_field(12).is_valued(), "{name}: MSH-12");
+                Ok(segs)
+            });
+            match result {
+                Ok(segs) => {
+                    segments += segs;
+                    in_file += 1;
+                }
+                Err(e) => failures.push((name.clone(), e.to_string())),
+            }
+        }
+        assert!(
+            in_file >= 1 || failures.iter().any(|(n, _)| *n == name),
+            "{name}: no message found"
+        );
+        messages += in_file;
+    }
+    let unexpected: Vec<_> = failures
+        .iter()
+        .filter(|(n, e)| {
+            !EXPECTED_ERRORS
+                .iter()
+                .any(|(suffix, exp)| n.ends_with(suffix) && e == exp)
+        })
+        .collect();
+    assert!(
+        unexpected.is_empty(),
+        "unexpected failures: {unexpected:#?}"
+    );
+    assert_eq!(failures.len(), EXPECTED_ERRORS.len());
+    eprintln!(
+        "{} files, {messages} messages, {segments} segments, {leaves} subcomponents",
+        files.len()
+    );
+    assert!(messages >= files.len());
+}
+
+/// The manifest's segment counts agree with the reader's.
+#[test]
+fn segment_counts_match_the_manifest() {
+    let manifest = std::fs::read_to_string(corpus_dir().join("MANIFEST.csv")).unwrap();
+    let mut index = MessageIndex::new();
+    let mut checked = 0;
+    for line in manifest.lines().skip(1) {
+        let cols: Vec<&str> = line.split(',').collect();
+        // file,encoding,type,event,version,segments,messages_in_file,...
+        let [file, "ER7", _, _, _, segments, "1", ..] = cols.as_slice() else {
+            continue;
+        };
+        let Ok(expected) = segments.parse::<usize>() else {
+            continue;
+        };
+        let bytes = std::fs::read(corpus_dir().join(file)).unwrap();
+        let msg = index.parse(&bytes).unwrap();
+        assert_eq!(msg.segment_count(), expected, "{file}");
+        checked += 1;
+    }
+    assert!(checked >= 170, "only {checked} manifest rows checked");
+}
