@@ -4,6 +4,9 @@
 //! Documented failures would be listed in `EXPECTED_ERRORS` with their
 //! located message; today there are none.
 
+// Test helpers outside #[test] fns: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::{Path, PathBuf};
 
 use ferry_runtime::er7::{MessageIndex, split_messages};

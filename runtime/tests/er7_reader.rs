@@ -1,6 +1,9 @@
 //! Reader behaviour on hand-written messages: numbering, escapes, line ends,
 //! delimiters, charsets, null vs absent, located errors.
 
+// Test helpers outside #[test] fns: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use ferry_runtime::er7::{Charset, MessageIndex, Writer, split_messages};
 use ferry_runtime::error::Kind;
 

@@ -153,7 +153,7 @@ impl MessageIndex {
     }
 }
 
-/// Strip a UTF-8 BOM, MLLP start/end bytes and trailing whitespace; returns
+/// Strip a UTF-8 BOM, MLLP start/end bytes and surrounding line ends; returns
 /// the message and the offset of its first byte in the input.
 fn trim_framing(mut bytes: &[u8]) -> (&[u8], usize) {
     let mut base = 0;
@@ -161,14 +161,15 @@ fn trim_framing(mut bytes: &[u8]) -> (&[u8], usize) {
         if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
             bytes = rest;
             base += 3;
-        } else if let [0x0B | b'\r' | b'\n' | b' ' | b'\t', rest @ ..] = bytes {
+        } else if let [0x0B | b'\r' | b'\n', rest @ ..] = bytes {
             bytes = rest;
             base += 1;
         } else {
             break;
         }
     }
-    while let [rest @ .., 0x1C | b'\r' | b'\n' | b' ' | b'\t'] = bytes {
+    // Trailing spaces are data (the last field's value), not framing.
+    while let [rest @ .., 0x1C | b'\r' | b'\n'] = bytes {
         bytes = rest;
     }
     (bytes, base)
