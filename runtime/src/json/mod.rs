@@ -11,10 +11,14 @@
 //! byte offset, line, column and the JSON pointer of the value being read.
 
 mod escape;
+mod read;
+mod value;
 mod write;
 
 #[doc(hidden)]
 pub use escape::write_str;
+pub use read::{NdjsonLines, ReadError, ReadErrorKind, read, read_ndjson};
+pub use value::{Number, Object, Value, bundle_resources, write_value};
 pub use write::{JsonWriter, Open, Style};
 
 #[cfg(test)]

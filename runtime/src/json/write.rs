@@ -1,6 +1,7 @@
 //! The streaming FHIR JSON writer.
 
 use super::escape::write_str;
+use super::value::Number;
 use crate::convert::Decimal;
 
 /// Output layout.
@@ -169,6 +170,18 @@ impl<'a> JsonWriter<'a> {
     pub fn item_decimal(&mut self, value: &Decimal<'_>) {
         self.slot(None);
         value.write_to(self.out);
+    }
+
+    /// Writes member `key` with a number read from JSON, as its source text.
+    pub fn member_number(&mut self, key: &str, value: &Number) {
+        self.slot(Some(key));
+        self.out.extend_from_slice(value.as_str().as_bytes());
+    }
+
+    /// Writes a number read from JSON as an array item or top-level value.
+    pub fn item_number(&mut self, value: &Number) {
+        self.slot(None);
+        self.out.extend_from_slice(value.as_str().as_bytes());
     }
 
     /// Writes a `null` array item. FHIR uses these only to keep a primitive
