@@ -187,6 +187,24 @@ mod tests {
         }
     }
 
+    /// Known vectors computed with Python's `uuid.uuid5` under
+    /// `FERRY_NAMESPACE`: any UUID library reproduces Ferry ids.
+    #[test]
+    fn known_vectors_match_python_uuid5() {
+        let cases: [(&[&str], &str); 3] = [
+            (
+                &["urn:oid:1.2.3", "12345"],
+                "5a430a1a-9c92-5108-b7d2-a294bbf2ec78",
+            ),
+            (&["a|b"], "84bd6d2c-8e70-53fd-ad98-8edc3147f5c3"),
+            (&["Müller"], "d937ed9f-29ed-5482-b667-016bf5dfea0d"),
+        ];
+        for (parts, expected) in cases {
+            let id = resource_id("Patient", parts).unwrap();
+            assert_eq!(id.text().as_str(), expected, "{parts:?}");
+        }
+    }
+
     #[test]
     fn empty_parts_are_rejected() {
         for parts in [&[][..], &[""], &["sys", ""]] {
