@@ -22,6 +22,20 @@ pub fn fhir_r4() -> Result<&'static FhirSchema, LookupError> {
         })
 }
 
+/// Parse a fresh, uncached copy of the embedded FHIR data (what [`fhir_r4`] does once).
+/// For benchmarks; the checker should use [`fhir_r4`].
+///
+/// # Errors
+/// [`LookupError::CorruptData`] if the embedded data cannot be parsed.
+pub fn parse_fhir_r4_uncached() -> Result<FhirSchema, LookupError> {
+    FhirSchema::parse(include_str!("../data/fhir-r4.json")).map_err(|message| {
+        LookupError::CorruptData {
+            file: "fhir-r4.json".to_owned(),
+            message,
+        }
+    })
+}
+
 /// What kind of type a [`TypeDef`] defines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TypeKind {

@@ -23,11 +23,11 @@ use std::fmt;
 
 pub use fhir::{
     Binding, BindingStrength, Code, Element, FhirSchema, ResolvedElement, SystemCodes, TypeDef,
-    TypeKind, TypeRef, ValueSet, fhir_r4,
+    TypeKind, TypeRef, ValueSet, fhir_r4, parse_fhir_r4_uncached,
 };
 pub use v2::{
     Component, Composite, Datatype, Field, Hl7Version, Node, Segment, Structure, Table, TableCode,
-    UnsupportedVersion, V2Schema, VARIES, hl7v2, normalize_table_id,
+    UnsupportedVersion, V2Schema, VARIES, hl7v2, normalize_table_id, parse_hl7v2_uncached,
 };
 
 #[cfg(any(test, feature = "reduce"))]

@@ -127,6 +127,18 @@ pub fn hl7v2(version: Hl7Version) -> Result<&'static V2Schema, LookupError> {
         })
 }
 
+/// Parse a fresh, uncached copy of one version's embedded data (what [`hl7v2`] does once).
+/// For benchmarks; the checker should use [`hl7v2`].
+///
+/// # Errors
+/// [`LookupError::CorruptData`] if the embedded data cannot be parsed.
+pub fn parse_hl7v2_uncached(version: Hl7Version) -> Result<V2Schema, LookupError> {
+    V2Schema::parse(version.data()).map_err(|message| LookupError::CorruptData {
+        file: format!("hl7v2-{version}.json"),
+        message,
+    })
+}
+
 /// In which versions a name exists (from the embedded name index).
 #[derive(Debug, Default, Serialize, Deserialize)]
 #[doc(hidden)]
