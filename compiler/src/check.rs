@@ -16,7 +16,11 @@ pub const MAX_SYNTAX_ERRORS: usize = 50;
 /// Adds a file's bytes to the source map. Text that is not UTF-8 is kept
 /// with U+FFFD in place of each bad sequence (so every span stays inside the
 /// file as it is shown) and reported as E0005 at the first bad byte.
-pub fn add_source(sources: &mut SourceMap, name: &str, bytes: &[u8]) -> (FileId, Option<Diagnostic>) {
+pub fn add_source(
+    sources: &mut SourceMap,
+    name: &str,
+    bytes: &[u8],
+) -> (FileId, Option<Diagnostic>) {
     let bytes = &bytes[..bytes.len().min(MAX_FILE_BYTES)];
     match std::str::from_utf8(bytes) {
         Ok(text) => (sources.add(name, text), None),

@@ -16,7 +16,11 @@ use ferry_compiler::span::SourceMap;
 use miette::{IntoDiagnostic, WrapErr, miette};
 
 #[derive(Parser, Debug)]
-#[command(name = "ferry", version, about = "Ferry: checked HL7 v2 / FHIR R4 / vendor JSON mappings")]
+#[command(
+    name = "ferry",
+    version,
+    about = "Ferry: checked HL7 v2 / FHIR R4 / vendor JSON mappings"
+)]
 struct Cli {
     /// When to color output.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]

@@ -102,7 +102,10 @@ mod tests {
                 text.starts_with(&format!("# {}", code.as_str())),
                 "{code:?}: explain text must start with its code"
             );
-            assert!(text.contains("```ferry"), "{code:?}: explain needs an example");
+            assert!(
+                text.contains("```ferry"),
+                "{code:?}: explain needs an example"
+            );
             assert_eq!(Code::parse(&code.as_str().to_lowercase()), Some(*code));
         }
     }

@@ -15,7 +15,10 @@ use crate::syntax::ast::*;
 /// The standards a `use` line may name, with the versions Ferry has
 /// definitions for.
 pub const STANDARDS: &[(&str, &[&str])] = &[
-    ("hl7v2", &["2.3", "2.3.1", "2.4", "2.5", "2.5.1", "2.6", "2.7", "2.8"]),
+    (
+        "hl7v2",
+        &["2.3", "2.3.1", "2.4", "2.5", "2.5.1", "2.6", "2.7", "2.8"],
+    ),
     ("fhir", &["R4", "4.0.1"]),
 ];
 
@@ -69,6 +72,8 @@ struct Resolver {
     /// Lets of the block being walked that come later in it, to explain a
     /// use before the definition.
     pending: Vec<BTreeMap<String, Span>>,
+    /// Lets already reported as used before their definition: not unused too.
+    used_early: Vec<Span>,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -122,8 +127,14 @@ impl Resolver {
                     Code::DuplicateDeclaration,
                     format!("`{}` is declared twice", name.name),
                 )
-                .primary(name.span, format!("second declaration, as a {}", kind.noun()))
-                .secondary(*first, format!("first declared here, as a {}", first_kind.noun()))
+                .primary(
+                    name.span,
+                    format!("second declaration, as a {}", kind.noun()),
+                )
+                .secondary(
+                    *first,
+                    format!("first declared here, as a {}", first_kind.noun()),
+                )
                 .note("maps, tables, records and top-level lets share one namespace per file")
                 .help("rename one of them");
                 self.report(d);
@@ -144,7 +155,10 @@ impl Resolver {
                     Code::UnknownStandard,
                     format!("unknown standard `{standard}`"),
                 )
-                .primary(u.standard.span, "Ferry has no definitions for this standard")
+                .primary(
+                    u.standard.span,
+                    "Ferry has no definitions for this standard",
+                )
                 .note("`use` names `hl7v2` or `fhir`");
                 if let Some(help) = did_you_mean(&known) {
                     d = d.help(help);
@@ -190,7 +204,10 @@ impl Resolver {
             if let Some(first) = keys.get(field.key.name.as_str()) {
                 let d = Diagnostic::new(
                     Code::DuplicateField,
-                    format!("field `{}` is declared twice in `{}`", field.key.name, r.name.name),
+                    format!(
+                        "field `{}` is declared twice in `{}`",
+                        field.key.name, r.name.name
+                    ),
                 )
                 .primary(field.key.span, "declared again here")
                 .secondary(*first, "first declared here")
@@ -214,11 +231,13 @@ impl Resolver {
                         .iter()
                         .filter(|(_, (k, _))| *k == DeclKind::Record)
                         .map(|(name, _)| name.as_str());
-                    let candidates: Vec<&str> = RECORD_TYPES.iter().copied().chain(records).collect();
+                    let candidates: Vec<&str> =
+                        RECORD_TYPES.iter().copied().chain(records).collect();
                     let found = suggestions(&n.name, candidates);
-                    let mut d = Diagnostic::new(Code::UnknownType, format!("unknown type `{}`", n.name))
-                        .primary(n.span, "not a built-in type or a record of this file")
-                        .note(format!("built-in types: {}", RECORD_TYPES.join(", ")));
+                    let mut d =
+                        Diagnostic::new(Code::UnknownType, format!("unknown type `{}`", n.name))
+                            .primary(n.span, "not a built-in type or a record of this file")
+                            .note(format!("built-in types: {}", RECORD_TYPES.join(", ")));
                     d = d.help(did_you_mean(&found).unwrap_or_else(|| {
                         format!("declare it with `record {} {{ ... }}`", n.name)
                     }));
@@ -271,7 +290,10 @@ impl Resolver {
                         if let Some(first) = inputs.get(code.value.as_str()) {
                             let d = Diagnostic::new(
                                 Code::DuplicateTableEntry,
-                                format!("code \"{}\" is mapped twice in table `{}`", code.value, t.name.name),
+                                format!(
+                                    "code \"{}\" is mapped twice in table `{}`",
+                                    code.value, t.name.name
+                                ),
                             )
                             .primary(code.span, "mapped again here")
                             .secondary(*first, "first mapped here")
@@ -330,11 +352,12 @@ impl Resolver {
             self.report(d);
             return;
         }
+        let used = self.used_early.contains(&name.span);
         scope.insert(
             name.name.clone(),
             Binding {
                 span: name.span,
-                used: false,
+                used,
                 what,
             },
         );
@@ -348,7 +371,9 @@ impl Resolver {
             if !binding.used && !name.starts_with('_') {
                 let d = Diagnostic::new(Code::UnusedBinding, format!("`{name}` is never used"))
                     .primary(binding.span, format!("this {} is never read", binding.what))
-                    .help(format!("remove it, or name it `_{name}` if it is there on purpose"));
+                    .help(format!(
+                        "remove it, or name it `_{name}` if it is there on purpose"
+                    ));
                 self.report(d);
             }
         }
@@ -503,6 +528,7 @@ impl Resolver {
         let mut d = Diagnostic::new(Code::UnknownName, format!("unknown name `{}`", name.name))
             .primary(name.span, "nothing binds this name here");
         if let Some(later) = later {
+            self.used_early.push(later);
             d = d
                 .secondary(later, "bound later by this `let`")
                 .help("move the `let` above its first use");
@@ -544,11 +570,17 @@ impl Resolver {
                     .map(|(n, _)| n.as_str())
                     .collect();
                 let found = suggestions(&table.name, tables);
-                let d = Diagnostic::new(Code::UnknownTable, format!("unknown table `{}`", table.name))
-                    .primary(table.span, "no table of this name in this file")
-                    .help(did_you_mean(&found).unwrap_or_else(|| {
-                        format!("declare it: `table {} {{ \"code\" => \"code\" }}`", table.name)
-                    }));
+                let d = Diagnostic::new(
+                    Code::UnknownTable,
+                    format!("unknown table `{}`", table.name),
+                )
+                .primary(table.span, "no table of this name in this file")
+                .help(did_you_mean(&found).unwrap_or_else(|| {
+                    format!(
+                        "declare it: `table {} {{ \"code\" => \"code\" }}`",
+                        table.name
+                    )
+                }));
                 self.report(d);
             }
         }
@@ -566,7 +598,10 @@ impl Resolver {
                     if arity != given {
                         let d = Diagnostic::new(
                             Code::WrongArgumentCount,
-                            format!("map `{name}` takes {} but is given {given}", plural(arity, "source")),
+                            format!(
+                                "map `{name}` takes {} but is given {given}",
+                                plural(arity, "source")
+                            ),
                         )
                         .primary(span, format!("{} given here", plural(given, "argument")))
                         .secondary(decl_span, format!("`{name}` is declared here"))
@@ -575,10 +610,11 @@ impl Resolver {
                     }
                 }
                 DeclKind::Table => {
-                    let d = Diagnostic::new(Code::WrongKind, format!("`{name}` is a table, not a map"))
-                        .primary(c.callee.span, "tables are not called")
-                        .secondary(decl_span, "the table is declared here")
-                        .help(format!("translate a code with `via`: `PID-8 via {name}`"));
+                    let d =
+                        Diagnostic::new(Code::WrongKind, format!("`{name}` is a table, not a map"))
+                            .primary(c.callee.span, "tables are not called")
+                            .secondary(decl_span, "the table is declared here")
+                            .help(format!("translate a code with `via`: `PID-8 via {name}`"));
                     self.report(d);
                 }
                 DeclKind::Record | DeclKind::Let => {
@@ -598,7 +634,10 @@ impl Resolver {
             if !builtin.accepts(given) {
                 let d = Diagnostic::new(
                     Code::WrongArgumentCount,
-                    format!("`{name}` takes {} but is given {given}", builtin.arity_text()),
+                    format!(
+                        "`{name}` takes {} but is given {given}",
+                        builtin.arity_text()
+                    ),
                 )
                 .primary(span, format!("{} given here", plural(given, "argument")))
                 .note(format!("{}: {}", builtin.signature, builtin.summary))
@@ -614,11 +653,15 @@ impl Resolver {
             .map(|(n, _)| n.as_str());
         let candidates: Vec<&str> = maps.chain(BUILTINS.iter().map(|b| b.name)).collect();
         let found = suggestions(name, candidates);
-        let d = Diagnostic::new(Code::UnknownCallee, format!("unknown map or function `{name}`"))
-            .primary(c.callee.span, "no map or built-in function of this name")
-            .help(did_you_mean(&found).unwrap_or_else(|| {
-                "declare a map with this name, or see `docs/language.md` for the built-in functions".to_owned()
-            }));
+        let d = Diagnostic::new(
+            Code::UnknownCallee,
+            format!("unknown map or function `{name}`"),
+        )
+        .primary(c.callee.span, "no map or built-in function of this name")
+        .help(did_you_mean(&found).unwrap_or_else(|| {
+            "declare a map with this name, or see `docs/language.md` for the built-in functions"
+                .to_owned()
+        }));
         self.report(d);
     }
 }

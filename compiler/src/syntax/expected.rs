@@ -81,7 +81,11 @@ pub(crate) fn found(text: &str, at: usize) -> Found {
 /// that failed midway (a `map` header, an expression): only rules that start
 /// where the parse stopped ([`starts_here`]) are named; the rest is said by
 /// the literal tokens that were expected there.
-pub(crate) fn describe(error: &pest::error::Error<Rule>, text: &str, at: usize) -> Vec<&'static str> {
+pub(crate) fn describe(
+    error: &pest::error::Error<Rule>,
+    text: &str,
+    at: usize,
+) -> Vec<&'static str> {
     let Some(attempts) = error.parse_attempts() else {
         return Vec::new();
     };
@@ -140,7 +144,21 @@ fn prune(out: &mut Vec<&'static str>) {
         out.retain(|d| *d != "`\"`");
     }
     if has(out, "an expression") {
-        out.retain(|d| !["a string", "`\"`", "a number", "`(`", "a path", "a call", "a name", "`not`", "`if`", "`true` or `false`"].contains(d));
+        out.retain(|d| {
+            ![
+                "a string",
+                "`\"`",
+                "a number",
+                "`(`",
+                "a path",
+                "a call",
+                "a name",
+                "`not`",
+                "`if`",
+                "`true` or `false`",
+            ]
+            .contains(d)
+        });
     }
     // Inside brackets a line may continue: "end of line" would mislead.
     if out.iter().any(|d| CLOSERS.contains(d)) {
@@ -177,16 +195,9 @@ fn starts_here(rule: Rule) -> bool {
             | Rule::boolean
             | Rule::path
             | Rule::target
-            | Rule::field
-            | Rule::code_system
-            | Rule::row
             | Rule::list_type
             | Rule::enum_type
             | Rule::named_type
-            | Rule::block
-            | Rule::sources
-            | Rule::source
-            | Rule::each_expr
             | Rule::EOI
     )
 }
@@ -346,7 +357,9 @@ pub(crate) fn help(expected: &[&str], found: &Found) -> Option<String> {
         return Some("open the block on the same line: `... {`".to_owned());
     }
     if only("end of line") {
-        return Some("put each statement on a line of its own, or separate them with `;`".to_owned());
+        return Some(
+            "put each statement on a line of its own, or separate them with `;`".to_owned(),
+        );
     }
     if let FoundKind::Token(t) = &found.kind
         && t == "="

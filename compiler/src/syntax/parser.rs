@@ -179,12 +179,19 @@ impl<'t> Builder<'t> {
         let end = at + found.len_in_source;
         let span = Span::new(self.file, at, end.min(self.text.len()));
         let mut diagnostic = if expected.is_empty() {
-            Diagnostic::new(Code::SyntaxError, format!("unexpected {}", found.describe()))
-                .primary(span, "not expected here")
+            Diagnostic::new(
+                Code::SyntaxError,
+                format!("unexpected {}", found.describe()),
+            )
+            .primary(span, "not expected here")
         } else {
             Diagnostic::new(
                 Code::SyntaxError,
-                format!("expected {}, found {}", expected::join(&expected), found.describe()),
+                format!(
+                    "expected {}, found {}",
+                    expected::join(&expected),
+                    found.describe()
+                ),
             )
             .primary(span, format!("expected {}", expected::join(&expected)))
         };
@@ -304,7 +311,8 @@ impl<'t> Builder<'t> {
             let entry_span = self.span(&p);
             match p.as_rule() {
                 Rule::row => {
-                    let mut strings: Vec<StringLit> = p.into_inner().map(|s| self.string(s)).collect();
+                    let mut strings: Vec<StringLit> =
+                        p.into_inner().map(|s| self.string(s)).collect();
                     if let Some(output) = strings.pop() {
                         entries.push(TableEntry::Row {
                             inputs: strings,
