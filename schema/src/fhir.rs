@@ -79,10 +79,6 @@ pub struct FhirSchema {
 #[derive(Debug, Default)]
 struct FhirIndex {
     types: HashMap<String, usize>,
-    /// element path → (type index, element index)
-    elements: HashMap<String, (usize, usize)>,
-    /// parent element path → children (type index, element index)
-    children: HashMap<String, Vec<(usize, usize)>>,
     value_sets: HashMap<String, usize>,
 }
 
@@ -363,19 +359,13 @@ impl FhirSchema {
         Ok(s)
     }
 
+    /// Only types and value sets are indexed: element paths start with their type's name and a
+    /// type has at most a few hundred elements, so a scan within one type is cheaper than
+    /// building a map of all 7,600 paths on every process start.
     fn build_index(&mut self) {
         let mut ix = FhirIndex::default();
         for (ti, t) in self.types.iter().enumerate() {
             ix.types.insert(t.name.clone(), ti);
-            for (ei, e) in t.elements.iter().enumerate() {
-                ix.elements.insert(e.path.clone(), (ti, ei));
-                if let Some((parent, _)) = e.path.rsplit_once('.') {
-                    ix.children
-                        .entry(parent.to_owned())
-                        .or_default()
-                        .push((ti, ei));
-                }
-            }
         }
         ix.value_sets = self
             .value_sets
@@ -384,6 +374,17 @@ impl FhirSchema {
             .map(|(i, v)| (v.url.clone(), i))
             .collect();
         self.index = ix;
+    }
+
+    /// (type index, element index) of an element path such as `Questionnaire.item`.
+    fn find_element(&self, path: &str) -> Option<(usize, usize)> {
+        let type_name = path.split('.').next()?;
+        let &ti = self.index.types.get(type_name)?;
+        let ei = self.types[ti]
+            .elements
+            .iter()
+            .position(|e| e.path == path)?;
+        Some((ti, ei))
     }
 
     /// The FHIR version, `"4.0.1"`.
@@ -539,12 +540,12 @@ impl FhirSchema {
             })
     }
 
-    fn children_in(&self, _ti: usize, parent: &str) -> Vec<&Element> {
-        self.index
-            .children
-            .get(parent)
-            .map(|v| v.iter().map(|&(t, e)| &self.types[t].elements[e]).collect())
-            .unwrap_or_default()
+    fn children_in(&self, ti: usize, parent: &str) -> Vec<&Element> {
+        self.types[ti]
+            .elements
+            .iter()
+            .filter(|e| e.path.rsplit_once('.').is_some_and(|(p, _)| p == parent))
+            .collect()
     }
 
     /// Where the children of `cur` are defined: (type index, parent path in that type).
@@ -556,18 +557,18 @@ impl FhirSchema {
         let def = cur.definition;
         if let Some(target) = def.content_reference() {
             let target = target.trim_start_matches('#');
-            let &(ti, _) =
-                self.index
-                    .elements
-                    .get(target)
-                    .ok_or_else(|| LookupError::CorruptData {
-                        file: "fhir-r4.json".into(),
-                        message: format!("dangling contentReference {target}"),
-                    })?;
+            let (ti, _) = self
+                .find_element(target)
+                .ok_or_else(|| LookupError::CorruptData {
+                    file: "fhir-r4.json".into(),
+                    message: format!("dangling contentReference {target}"),
+                })?;
             return Ok((ti, target.to_owned()));
         }
-        if cur.choice_type.is_none() && self.index.children.contains_key(def.path()) {
-            let ti = self.index.types.get(cur.owner.name()).copied().unwrap_or(0);
+        if cur.choice_type.is_none()
+            && let Some(&ti) = self.index.types.get(cur.owner.name())
+            && !self.children_in(ti, def.path()).is_empty()
+        {
             return Ok((ti, def.path().to_owned()));
         }
         match cur.types() {
