@@ -112,45 +112,89 @@ impl MessageIndex {
         Ok(msg)
     }
 
-    /// The single pass: every field separator and line end, found with
-    /// `memchr3`, becomes one offset in `fields`.
+    /// The single pass: every field separator and line end becomes one
+    /// offset in `fields`. Bytes are classified eight at a time with SWAR
+    /// (SIMD within a 64-bit register: exact zero-byte detection after an
+    /// XOR with the broadcast delimiter), then the set bits are walked. With a
+    /// delimiter every ~7 bytes this beats `memchr3_iter`, whose per-hit
+    /// restart cost dominates on ER7.
     fn index(&mut self, bytes: &[u8], fs: u8) {
-        let mut seg_start = 0u32;
-        let mut first = 0u32;
+        const LO7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+        const ONES: u64 = 0x0101_0101_0101_0101;
+        /// `0x80` in every byte of `w` equal to the byte broadcast in `c`.
+        #[inline(always)]
+        fn eq(w: u64, c: u64) -> u64 {
+            let x = w ^ c;
+            !(((x & LO7).wrapping_add(LO7)) | x | LO7)
+        }
+        let (fsb, crb, lfb) = (
+            ONES * u64::from(fs),
+            ONES * u64::from(b'\r'),
+            ONES * u64::from(b'\n'),
+        );
+        let mut state = Scan {
+            seg_start: 0,
+            first: 0,
+        };
         self.fields.push(0);
-        for pos in memchr::memchr3_iter(fs, b'\r', b'\n', bytes) {
-            // PANIC SAFETY: not needed — `pos < bytes.len() < u32::MAX` was checked.
-            let pos32 = pos as u32;
-            if bytes.get(pos) == Some(&fs) {
-                self.fields.push(pos32 + 1);
-            } else {
-                if pos32 > seg_start {
-                    self.segments.push(SegmentEntry {
-                        start: seg_start,
-                        end: pos32,
-                        first_field: first,
-                        field_count: self.fields.len() as u32 - first,
-                    });
-                    first = self.fields.len() as u32;
+        let mut words = bytes.chunks_exact(8);
+        let mut base = 0u32;
+        for word in &mut words {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(word);
+            let w = u64::from_le_bytes(a);
+            let seps = eq(w, fsb);
+            let mut all = seps | eq(w, crb) | eq(w, lfb);
+            while all != 0 {
+                let bit = all.trailing_zeros();
+                all &= all - 1;
+                let pos = base + bit / 8;
+                if seps >> bit & 1 == 1 {
+                    self.fields.push(pos + 1);
                 } else {
-                    self.fields.truncate(first as usize);
+                    self.line_end(&mut state, pos);
                 }
-                seg_start = pos32 + 1;
-                self.fields.push(seg_start);
+            }
+            base += 8;
+        }
+        for (i, &b) in words.remainder().iter().enumerate() {
+            let pos = base + i as u32;
+            if b == fs {
+                self.fields.push(pos + 1);
+            } else if b == b'\r' || b == b'\n' {
+                self.line_end(&mut state, pos);
             }
         }
+        // `bytes.len() < u32::MAX` was checked by the caller.
         let end = bytes.len() as u32;
-        if end > seg_start {
-            self.segments.push(SegmentEntry {
-                start: seg_start,
-                end,
-                first_field: first,
-                field_count: self.fields.len() as u32 - first,
-            });
-        } else {
-            self.fields.truncate(first as usize);
-        }
+        self.line_end(&mut state, end);
+        self.fields.truncate(state.first as usize);
     }
+
+    /// A line end at `pos`: close the segment (unless the line is empty) and
+    /// open the next one.
+    #[inline]
+    fn line_end(&mut self, state: &mut Scan, pos: u32) {
+        if pos > state.seg_start {
+            self.segments.push(SegmentEntry {
+                start: state.seg_start,
+                end: pos,
+                first_field: state.first,
+                field_count: self.fields.len() as u32 - state.first,
+            });
+            state.first = self.fields.len() as u32;
+        } else {
+            self.fields.truncate(state.first as usize);
+        }
+        state.seg_start = pos + 1;
+        self.fields.push(state.seg_start);
+    }
+}
+
+/// Where the scan is: the current segment's start and first field index.
+struct Scan {
+    seg_start: u32,
+    first: u32,
 }
 
 /// Strip a UTF-8 BOM, MLLP start/end bytes and surrounding line ends; returns
