@@ -120,6 +120,18 @@ pub enum LookupError {
         /// Versions in which the segment has that field.
         exists_in: Vec<Hl7Version>,
     },
+    /// The datatype has no such component (`PID-5.9` with XPN in 2.3), or is primitive or
+    /// `varies` (component count 0).
+    UnknownComponent {
+        /// The version searched.
+        version: Hl7Version,
+        /// The datatype stepped into.
+        datatype: String,
+        /// The component number asked for.
+        seq: usize,
+        /// How many components the datatype has (0 for primitives and `varies`).
+        component_count: usize,
+    },
     /// A field reference that is not `SEG-n` (`PID-x`).
     BadReference {
         /// The text given.
@@ -261,6 +273,24 @@ impl fmt::Display for LookupError {
                     "segment {segment} has {field_count} fields in HL7 v2 {version}, so {segment}-{seq} does not exist"
                 )?;
                 exists_note(f, exists_in)
+            }
+            LookupError::UnknownComponent {
+                version,
+                datatype,
+                seq,
+                component_count,
+            } => {
+                if *component_count == 0 {
+                    write!(
+                        f,
+                        "{datatype} has no components in HL7 v2 {version}, so component {seq} does not exist"
+                    )
+                } else {
+                    write!(
+                        f,
+                        "{datatype} has {component_count} components in HL7 v2 {version}, so component {seq} does not exist"
+                    )
+                }
             }
             LookupError::BadReference { text } => {
                 write!(f, "`{text}` is not a field reference like `PID-5`")

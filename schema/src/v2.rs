@@ -426,6 +426,34 @@ impl V2Schema {
         })
     }
 
+    /// Resolve a field, component or subcomponent reference such as `"PID-5"`, `"PID-5.1"` or
+    /// `"PID-5.1.1"` to the field or component it names (repetition indexes are not part of it).
+    ///
+    /// # Errors
+    /// As [`V2Schema::field`], plus [`LookupError::UnknownComponent`] when a step asks for a
+    /// component the datatype lacks or steps into a primitive or `varies`.
+    pub fn resolve(&self, reference: &str) -> Result<&Field, LookupError> {
+        let mut parts = reference.split('.');
+        let head = parts.next().unwrap_or_default();
+        let mut cur = self.field(head)?;
+        for part in parts {
+            let seq: usize = part.parse().map_err(|_| LookupError::BadReference {
+                text: reference.to_owned(),
+            })?;
+            let name = cur.datatype().unwrap_or_default();
+            let dt = self.datatype(name)?;
+            cur = dt
+                .component(seq)
+                .ok_or_else(|| LookupError::UnknownComponent {
+                    version: self.version(),
+                    datatype: name.to_owned(),
+                    seq,
+                    component_count: dt.components().len(),
+                })?;
+        }
+        Ok(cur)
+    }
+
     /// What a datatype name denotes: primitive, composite or `varies`.
     ///
     /// # Errors

@@ -147,6 +147,27 @@ fn xpn_1_is_fn_in_2_5_1_but_st_in_2_3() {
 }
 
 #[test]
+fn component_references_resolve_through_datatypes() {
+    let s = v("2.5.1");
+    assert_eq!(s.resolve("PID-5.1").unwrap().datatype(), Some("FN"));
+    assert_eq!(s.resolve("PID-5.1.1").unwrap().datatype(), Some("ST"));
+    assert_eq!(s.resolve("PID-3.4").unwrap().datatype(), Some("HD"));
+    assert_eq!(s.resolve("PID-3.4.2").unwrap().name(), "UNIVERSAL_ID");
+    assert_eq!(v("2.3").resolve("PID-5.1").unwrap().datatype(), Some("ST"));
+    assert!(matches!(
+        v("2.3").resolve("PID-5.1.1"),
+        Err(LookupError::UnknownComponent {
+            component_count: 0,
+            ..
+        })
+    ));
+    assert!(matches!(
+        s.resolve("PID-5.99"),
+        Err(LookupError::UnknownComponent { .. })
+    ));
+}
+
+#[test]
 fn adt_a04_and_a08_use_adt_a01_everywhere() {
     for ver in Hl7Version::ALL {
         let s = hl7v2(ver).unwrap();

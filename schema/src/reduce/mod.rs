@@ -123,7 +123,7 @@ mod tests {
         let crate_dir = Path::new(env!("CARGO_MANIFEST_DIR"));
         let workspace = crate_dir.parent().unwrap_or(crate_dir);
         let data = default_data_dir(workspace);
-        if !data.join("hl7v2-defs").is_dir() {
+        if !data.is_dir() {
             eprintln!(
                 "NOTE: skipping the schema staleness check: shared data folder {} is absent",
                 data.display()
