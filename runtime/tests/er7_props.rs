@@ -127,18 +127,26 @@ fn read(msg: &Message<'_>) -> (Vec<FieldModel>, Vec<SegmentModel>) {
     (msh_fields, rest)
 }
 
-/// Every value reachable through the public accessors, touched once.
-fn walk(msg: &Message<'_>) -> usize {
+/// Every value reachable through the public accessors, touched once; each
+/// present value's span covers exactly its raw bytes in `input`.
+fn walk(input: &[u8], msg: &Message<'_>) -> usize {
+    let covers = |raw: &[u8], loc: ferry_runtime::error::Location| {
+        if !raw.is_empty() {
+            let span = loc.span.unwrap();
+            assert_eq!(&input[span.start..span.end], raw);
+        }
+    };
     let mut n = 0;
     for seg in msg.segments() {
-        let _ = seg.location();
+        covers(seg.raw(), seg.location());
         for f in seg.fields() {
+            covers(f.raw(), f.location());
             n += f.text().len();
             for r in f.repetitions() {
                 for c in r.components() {
                     for s in c.subcomponents() {
                         n += s.text().len() + usize::from(s.is_null());
-                        let _ = s.location();
+                        covers(s.raw(), s.location());
                     }
                 }
             }
@@ -195,7 +203,7 @@ proptest! {
     fn arbitrary_bytes_never_panic(bytes in message_like()) {
         let mut ix = MessageIndex::new();
         if let Ok(msg) = ix.parse(&bytes) {
-            walk(&msg);
+            walk(&bytes, &msg);
             for i in 0..bytes.len() + 2 {
                 let _ = msg.locate(i);
             }
@@ -203,7 +211,7 @@ proptest! {
         for raw in split_messages(&bytes).flatten() {
             prop_assert!(raw.bytes.starts_with(b"MSH"));
             if let Ok(msg) = ix.parse_numbered(raw.bytes, Some(raw.ordinal)) {
-                walk(&msg);
+                walk(raw.bytes, &msg);
             }
         }
     }
