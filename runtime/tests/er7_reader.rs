@@ -341,3 +341,17 @@ fn writer_usage_errors_are_reported_not_panicked() {
     w.segment("MSH").text("x");
     assert!(w.finish().is_err(), "MSH-2 is written by segment()");
 }
+
+#[test]
+fn one_shot_parse_owns_its_index() {
+    let parsed = ferry_runtime::er7::Message::parse(ADT).unwrap();
+    let msg = parsed.message();
+    assert_eq!(msg.segment_count(), 6);
+    assert_eq!(msg.header_field(10).text(), "MSG0001");
+    assert_eq!(
+        msg.segment("PID", 1).unwrap().field(5).component(2).text(),
+        "John"
+    );
+    let e = ferry_runtime::er7::Message::parse(b"PID|1\r").unwrap_err();
+    assert_eq!(e.kind(), &Kind::NotMsh);
+}

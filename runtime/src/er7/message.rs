@@ -27,9 +27,60 @@ pub struct MessageIndex {
     /// Start offset of every field of every segment (field 0 = segment id).
     fields: Vec<u32>,
     default_charset: Charset,
+    /// What the last successful parse found, so an owned index can hand out
+    /// views again ([`ParsedMessage::message`]).
+    header: Option<Header>,
+}
+
+/// The per-message facts besides the offsets.
+#[derive(Clone, Copy, Debug)]
+struct Header {
+    delimiters: Delimiters,
+    charset: Charset,
+    ordinal: Option<u32>,
+    base: usize,
+    len: usize,
+}
+
+/// A message that owns its index: what [`Message::parse`] returns. Use
+/// [`MessageIndex`] directly to reuse the offset vectors across messages.
+#[derive(Clone, Debug)]
+pub struct ParsedMessage<'a> {
+    index: MessageIndex,
+    bytes: &'a [u8],
+}
+
+impl ParsedMessage<'_> {
+    /// The view of the message.
+    pub fn message(&self) -> Message<'_> {
+        self.index.view(self.bytes).unwrap_or(Message {
+            bytes: &[],
+            segments: &[],
+            fields: &[],
+            delimiters: Delimiters::default(),
+            charset: Charset::Unspecified,
+            ordinal: None,
+            base: 0,
+        })
+    }
 }
 
 impl MessageIndex {
+    /// The view of the last successfully parsed message, if `bytes` are the
+    /// bytes it was parsed from.
+    fn view<'m>(&'m self, bytes: &'m [u8]) -> Option<Message<'m>> {
+        let h = self.header?;
+        Some(Message {
+            bytes: bytes.get(h.base..h.base + h.len)?,
+            segments: &self.segments,
+            fields: &self.fields,
+            delimiters: h.delimiters,
+            charset: h.charset,
+            ordinal: h.ordinal,
+            base: h.base,
+        })
+    }
+
     /// An empty index.
     pub fn new() -> MessageIndex {
         MessageIndex::default()
@@ -45,6 +96,7 @@ impl MessageIndex {
     pub fn clear(&mut self) {
         self.segments.clear();
         self.fields.clear();
+        self.header = None;
     }
 
     /// Index one message and return a view of it. `bytes` must start with
@@ -109,7 +161,19 @@ impl MessageIndex {
             let loc = msg.locate(at);
             return Err(Error::new(Kind::InvalidEncoding(msg.charset.name()), loc));
         }
-        Ok(msg)
+        let header = Header {
+            delimiters: msg.delimiters,
+            charset: msg.charset,
+            ordinal,
+            base,
+            len: bytes.len(),
+        };
+        self.header = Some(header);
+        Ok(Message {
+            segments: &self.segments,
+            fields: &self.fields,
+            ..msg
+        })
     }
 
     /// The single pass: every field separator and line end becomes one
@@ -252,6 +316,14 @@ struct Ctx {
 }
 
 impl<'m> Message<'m> {
+    /// Read one message with a fresh index (convenient; to read many, reuse
+    /// a [`MessageIndex`]). See [`MessageIndex::parse`].
+    pub fn parse(bytes: &[u8]) -> Result<ParsedMessage<'_>, Error> {
+        let mut index = MessageIndex::new();
+        index.parse(bytes)?;
+        Ok(ParsedMessage { index, bytes })
+    }
+
     /// The message bytes (without BOM/MLLP framing).
     pub fn bytes(&self) -> &'m [u8] {
         self.bytes

@@ -51,6 +51,8 @@ mod writer;
 
 pub use charset::Charset;
 pub use delimiters::Delimiters;
-pub use message::{Component, Field, Message, MessageIndex, Repetition, Segment, Subcomponent};
+pub use message::{
+    Component, Field, Message, MessageIndex, ParsedMessage, Repetition, Segment, Subcomponent,
+};
 pub use split::{Messages, RawMessage, split_messages};
 pub use writer::{LineEnding, Writer};
