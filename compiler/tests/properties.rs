@@ -5,6 +5,8 @@
 //! - printing a tree and parsing the text gives the same tree (spans aside).
 //!
 //! `PROPTEST_CASES` raises the case count for a longer run.
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use ferry_compiler::check;
 use ferry_compiler::span::{FileId, SourceMap, Span};

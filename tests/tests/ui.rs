@@ -1,6 +1,8 @@
 //! UI tests: every `tests/ui/*.ferry` is checked and its rendered diagnostics
 //! are compared with the snapshot beside it (`tests/ui/snapshots/`).
 //! Read a changed snapshot before accepting it.
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::Path;
 
