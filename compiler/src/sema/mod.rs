@@ -92,7 +92,10 @@ impl Resolver {
         // Module scope: the top-level lets.
         self.scopes.push(BTreeMap::new());
         for item in &module.items {
-            if let Item::Let(l) = item {
+            // A second declaration of the name is already E0105.
+            if let Item::Let(l) = item
+                && self.decls.get(&l.name.name).map(|(_, span)| *span) == Some(l.name.span)
+            {
                 self.bind(&l.name, "constant");
             }
         }

@@ -1,0 +1,169 @@
+//! The `ferry` binary as a user runs it: exit codes, output formats, explain.
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn ferry(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ferry"))
+        .args(args)
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap()
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ferry-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path.display().to_string()
+}
+
+const CLEAN: &str =
+    "use fhir \"R4\"\n\nmap m: Encounter -> Encounter {\n  status = Encounter.status\n}\n";
+const BROKEN: &str = "use fhir \"R4\"\n\nmap m: Encounter -> Encounter {\n  status = Encounter.status via nowhere\n}\n";
+
+#[test]
+fn clean_spec_exits_0() {
+    let dir = temp_dir("clean");
+    let file = write(&dir, "ok.ferry", CLEAN.as_bytes());
+    let out = ferry(&["check", &file]);
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("checked 1 file: 0 errors, 0 warnings"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn errors_exit_1_with_located_human_output() {
+    let dir = temp_dir("broken");
+    let file = write(&dir, "bad.ferry", BROKEN.as_bytes());
+    let out = ferry(&["check", "--color", "never", &file]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("error[E0102]: unknown table `nowhere`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("bad.ferry:4:33"), "{stderr}");
+    assert!(!stderr.contains('\u{1b}'), "no colour with --color never");
+}
+
+#[test]
+fn color_always_adds_ansi_styles() {
+    let dir = temp_dir("color");
+    let file = write(&dir, "bad.ferry", BROKEN.as_bytes());
+    let out = ferry(&["check", "--color", "always", &file]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains('\u{1b}'));
+}
+
+#[test]
+fn json_is_one_object_per_diagnostic() {
+    let dir = temp_dir("json");
+    let file = write(&dir, "bad.ferry", BROKEN.as_bytes());
+    let out = ferry(&["check", "--format", "json", &file]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "{stdout}");
+    let d: serde_json::Value = serde_json::from_str(lines[0]).unwrap();
+    assert_eq!(d["file"], file.as_str());
+    assert_eq!(d["line"], 4);
+    assert_eq!(d["column"], 33);
+    assert_eq!(d["end"]["line"], 4);
+    assert_eq!(d["end"]["column"], 40);
+    assert_eq!(d["severity"], "error");
+    assert_eq!(d["code"], "E0102");
+    assert_eq!(d["message"], "unknown table `nowhere`");
+}
+
+#[test]
+fn folders_are_searched_for_ferry_files() {
+    let dir = temp_dir("folder");
+    std::fs::create_dir_all(dir.join("nested")).unwrap();
+    write(&dir, "a.ferry", CLEAN.as_bytes());
+    write(&dir.join("nested"), "b.ferry", BROKEN.as_bytes());
+    write(&dir, "notes.txt", b"not a spec");
+    let out = ferry(&["check", "--format", "json", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(stdout.contains("b.ferry"), "{stdout}");
+}
+
+#[test]
+fn random_bytes_exit_1_with_located_errors() {
+    let dir = temp_dir("random");
+    // A fixed pseudo-random byte string (xorshift), no newline bias.
+    let mut state: u32 = 0x2545_F491;
+    let bytes: Vec<u8> = (0..4096)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            (state >> 24) as u8
+        })
+        .collect();
+    let file = write(&dir, "random.ferry", &bytes);
+    let out = ferry(&["check", "--format", "json", &file]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let diagnostics: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(!diagnostics.is_empty());
+    assert!(diagnostics.iter().any(|d| d["code"] == "E0005"));
+    for d in &diagnostics {
+        assert!(d["line"].as_u64().unwrap() >= 1, "{d}");
+        assert!(d["column"].as_u64().unwrap() >= 1, "{d}");
+    }
+}
+
+#[test]
+fn missing_file_and_empty_folder_exit_2() {
+    let out = ferry(&["check", "/nonexistent/ferry/spec.ferry"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read"));
+    let dir = temp_dir("empty");
+    let out = ferry(&["check", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no .ferry files"));
+}
+
+#[test]
+fn bad_flags_exit_2() {
+    assert_eq!(ferry(&["check"]).status.code(), Some(2));
+    assert_eq!(
+        ferry(&["check", "--format", "xml", "x.ferry"])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(ferry(&["frobnicate"]).status.code(), Some(2));
+}
+
+#[test]
+fn explain_prints_every_code() {
+    for code in ["E0001", "e0102", "W0101"] {
+        let out = ferry(&["explain", code]);
+        assert_eq!(out.status.code(), Some(0), "{code}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            text.starts_with(&format!("# {}", code.to_uppercase())),
+            "{text}"
+        );
+        assert!(text.contains("```ferry"));
+    }
+    let out = ferry(&["explain", "E9999"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no diagnostic code"));
+}
