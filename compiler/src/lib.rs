@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod diagnostic;
+pub mod run;
 pub mod sema;
 pub mod span;
 pub mod syntax;
