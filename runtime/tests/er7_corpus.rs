@@ -140,3 +140,44 @@ fn segment_counts_match_the_manifest() {
     }
     assert!(checked >= 170, "only {checked} manifest rows checked");
 }
+
+/// All samples in one file — in a batch envelope, alternately MLLP-framed,
+/// separated by blank lines, with BOMs kept — split back into exactly the
+/// same messages, in order, at the right offsets.
+#[test]
+fn the_whole_corpus_as_one_batch_file_splits_back() {
+    let mut files = Vec::new();
+    collect(&corpus_dir(), &mut files);
+    files.sort();
+    let mut file = b"FHS|^~\\&|FERRY\rBHS|^~\\&|FERRY\r".to_vec();
+    let mut expected = Vec::new();
+    for (i, path) in files.iter().enumerate() {
+        let bytes = std::fs::read(path).unwrap();
+        let mut index = MessageIndex::new();
+        let count = index.parse(&bytes).unwrap().segment_count();
+        if i % 2 == 0 {
+            file.push(0x0B);
+            file.extend_from_slice(&bytes);
+            file.extend_from_slice(b"\x1c\r");
+        } else {
+            file.extend_from_slice(&bytes);
+            file.extend_from_slice(b"\r\n\n");
+        }
+        expected.push(count);
+    }
+    file.extend_from_slice(format!("BTS|{}\rFTS|1\r", files.len()).as_bytes());
+    let mut index = MessageIndex::new();
+    let mut got = Vec::new();
+    for (n, raw) in split_messages(&file).enumerate() {
+        let raw = raw.unwrap();
+        assert_eq!(raw.ordinal as usize, n + 1);
+        assert_eq!(&file[raw.offset..raw.offset + raw.bytes.len()], raw.bytes);
+        got.push(
+            index
+                .parse_numbered(raw.bytes, Some(raw.ordinal))
+                .unwrap()
+                .segment_count(),
+        );
+    }
+    assert_eq!(got, expected);
+}
