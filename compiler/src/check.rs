@@ -70,6 +70,7 @@ pub fn check(sources: &SourceMap) -> Checked {
         let (module, mut found) = syntax::parse(id, file.text());
         cap_syntax_errors(&mut found);
         found.extend(sema::resolve(&module));
+        found.extend(sema::check(&module));
         modules.push(module);
         diagnostics.extend(found);
     }

@@ -519,6 +519,7 @@ fn item() -> impl Strategy<Value = Item> {
             lit().prop_map(ElseAction::Code),
             Just(ElseAction::Reject(Span::default())),
             Just(ElseAction::Keep(Span::default())),
+            Just(ElseAction::Absent(Span::default())),
         ]
         .prop_map(|action| TableEntry::Else {
             action,

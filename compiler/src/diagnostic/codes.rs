@@ -84,6 +84,36 @@ codes! {
     DuplicateTableEntry = "E0110", Error;
     /// An enumeration lists one value twice: `"a" | "b" | "a"`.
     DuplicateEnumValue = "E0111", Error;
+    /// A source path names a segment or group the message structure lacks: `PXD-3` in ADT_A01.
+    UnknownSegment = "E0201", Error;
+    /// A field number past the segment's last field: `PID-99`.
+    UnknownField = "E0202", Error;
+    /// A component or subcomponent the datatype lacks: `PID-8.2` (IS has none), `PID-5.15`.
+    UnknownComponent = "E0203", Error;
+    /// A target element the FHIR type lacks, or a choice without its type: `Patient.foo`, `value`.
+    UnknownElement = "E0204", Error;
+    /// A value of the wrong type: an XPN (PID-5) into `Patient.gender`, a string into a HumanName.
+    TypeMismatch = "E0205", Error;
+    /// A value whose meaning changes needs an explicit conversion: PID-7 (DTM) into `birthDate`.
+    ConversionNeeded = "E0206", Error;
+    /// A repeating value into a single-valued element: `PID-3` into `Patient.gender`.
+    RepeatingIntoSingle = "E0207", Error;
+    /// A code outside the required value set: `gender = "M"`, a table whose output is `"F"`.
+    CodeNotInValueSet = "E0208", Error;
+    /// A table's input code is not in the HL7 table its signature names: `"X"` in table 0001.
+    CodeNotInHl7Table = "E0209", Error;
+    /// A required element (FHIR 1..1, or named by `require`) that no rule sets.
+    RequiredNeverSet = "E0210", Error;
+    /// A map's source or target type is no message structure, segment, resource, type or record.
+    UnknownMapType = "E0211", Error;
+    /// `[]` on a single-valued element, or a repeating element set without `[]` or `[n]`.
+    AppendMismatch = "E0212", Error;
+    /// A record path names a field the record lacks: `s.sesion_id`.
+    UnknownRecordField = "E0213", Error;
+    /// A segment or group name that occurs in several places of the structure: `NTE` in ORU_R01.
+    AmbiguousPath = "E0214", Error;
+    /// A map reads or writes a standard the file does not `use`.
+    MissingUse = "E0215", Error;
     /// A `let` or `each ... as` binding that nothing reads.
     UnusedBinding = "W0101", Warning;
 }

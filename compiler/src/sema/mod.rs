@@ -3,6 +3,9 @@
 //! FHIR definitions (paths, types, cardinality, bindings) build on this.
 
 mod builtins;
+mod check;
+
+pub use check::check;
 
 use std::collections::BTreeMap;
 

@@ -121,7 +121,7 @@ pub enum TableEntry {
         output: StringLit,
         span: Span,
     },
-    /// `else => "unknown"`, `else => reject`, `else => keep`.
+    /// `else => "unknown"`, `else => reject`, `else => keep`, `else => absent`.
     Else { action: ElseAction, span: Span },
 }
 
@@ -132,6 +132,8 @@ pub enum ElseAction {
     Reject(Span),
     /// Pass the input code through unchanged.
     Keep(Span),
+    /// Leave the element out: the IG's "no mapping" for codes it does not map.
+    Absent(Span),
 }
 
 /// `map patient: PID -> Patient { ... }`.

@@ -291,6 +291,7 @@ pub(crate) fn describe_rule(rule: Rule) -> Option<&'static str> {
         Rule::kw_true | Rule::kw_false | Rule::boolean => "`true` or `false`",
         Rule::kw_reject | Rule::else_reject => "`reject`",
         Rule::kw_keep | Rule::else_keep => "`keep`",
+        Rule::else_absent => "`absent`",
         Rule::keyword => return None,
         Rule::ident => "a name",
         Rule::name => "an element name",

@@ -328,6 +328,7 @@ impl<'t> Builder<'t> {
                     let action = match action_pair.as_rule() {
                         Rule::string => ElseAction::Code(self.string(action_pair)),
                         Rule::else_reject => ElseAction::Reject(self.span(&action_pair)),
+                        Rule::else_absent => ElseAction::Absent(self.span(&action_pair)),
                         _ => ElseAction::Keep(self.span(&action_pair)),
                     };
                     entries.push(TableEntry::Else {

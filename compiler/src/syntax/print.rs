@@ -126,6 +126,7 @@ impl Printer {
                                 ElseAction::Code(code) => self.string(&code.value),
                                 ElseAction::Reject(_) => self.out.push_str("reject"),
                                 ElseAction::Keep(_) => self.out.push_str("keep"),
+                                ElseAction::Absent(_) => self.out.push_str("absent"),
                             }
                         }
                     }

@@ -169,7 +169,7 @@ impl WalkSpans for TableEntry {
                 f(span);
                 match action {
                     ElseAction::Code(code) => code.walk_spans(f),
-                    ElseAction::Reject(s) | ElseAction::Keep(s) => f(s),
+                    ElseAction::Reject(s) | ElseAction::Keep(s) | ElseAction::Absent(s) => f(s),
                 }
             }
         }
