@@ -120,7 +120,16 @@ fn schema_error(e: &LookupError) -> String {
 }
 
 const STRINGISH: &[&str] = &[
-    "string", "markdown", "uri", "url", "canonical", "id", "oid", "uuid", "code", "base64Binary",
+    "string",
+    "markdown",
+    "uri",
+    "url",
+    "canonical",
+    "id",
+    "oid",
+    "uuid",
+    "code",
+    "base64Binary",
 ];
 const INTEGERS: &[&str] = &["integer", "positiveInt", "unsignedInt"];
 const DATE_LIKE_V2: &[&str] = &["DT", "DTM", "TS", "DIN"];
@@ -162,8 +171,11 @@ impl<'m> Checker<'m> {
                         match hl7v2(version) {
                             Ok(schema) => c.v2 = Some(schema),
                             Err(e) => c.report(
-                                Diagnostic::new(Code::UnsupportedVersion, "the HL7 v2 definitions cannot be loaded")
-                                    .primary(u.span, schema_error(&e)),
+                                Diagnostic::new(
+                                    Code::UnsupportedVersion,
+                                    "the HL7 v2 definitions cannot be loaded",
+                                )
+                                .primary(u.span, schema_error(&e)),
                             ),
                         }
                     }
@@ -173,8 +185,11 @@ impl<'m> Checker<'m> {
                     match fhir_r4() {
                         Ok(schema) => c.fhir = Some(schema),
                         Err(e) => c.report(
-                            Diagnostic::new(Code::UnsupportedVersion, "the FHIR R4 definitions cannot be loaded")
-                                .primary(u.span, schema_error(&e)),
+                            Diagnostic::new(
+                                Code::UnsupportedVersion,
+                                "the FHIR R4 definitions cannot be loaded",
+                            )
+                            .primary(u.span, schema_error(&e)),
                         ),
                     }
                 }
@@ -213,7 +228,10 @@ impl<'m> Checker<'m> {
         }
         for item in &module.items {
             if let Item::Map(m) = item
-                && self.maps.get(m.name.name.as_str()).is_some_and(|first| std::ptr::eq(*first, m))
+                && self
+                    .maps
+                    .get(m.name.name.as_str())
+                    .is_some_and(|first| std::ptr::eq(*first, m))
             {
                 self.map(m);
             }
@@ -228,9 +246,14 @@ impl<'m> Checker<'m> {
             _ => "use fhir \"R4\"",
         };
         let d = Diagnostic::new(Code::MissingUse, format!("{what} needs `use {standard}`"))
-            .primary(span, format!("this is {standard}, which the file does not `use`"))
+            .primary(
+                span,
+                format!("this is {standard}, which the file does not `use`"),
+            )
             .note("the checker reads the definitions of the versions a file names")
-            .help(format!("add `{line}` at the top of the file (with your version)"));
+            .help(format!(
+                "add `{line}` at the top of the file (with your version)"
+            ));
         self.report(d);
     }
 
@@ -277,7 +300,9 @@ impl<'m> Checker<'m> {
             candidates.extend(fhir.types().iter().map(|t| t.name()));
         }
         let found = suggestions(&ty.name, candidates);
-        let version = self.version.map_or(String::new(), |v| format!(" in HL7 v2 {v}"));
+        let version = self
+            .version
+            .map_or(String::new(), |v| format!(" in HL7 v2 {v}"));
         let d = Diagnostic::new(Code::UnknownMapType, format!("unknown {role} type `{}`", ty.name))
             .primary(ty.span, format!("not a message structure or segment{version}, a FHIR R4 type or a record"))
             .help(did_you_mean(&found).unwrap_or_else(|| {
@@ -299,7 +324,11 @@ impl<'m> Checker<'m> {
             }
             None => {
                 if !self.uses_fhir {
-                    self.missing_use(m.target.span, "fhir", &format!("the target `{}`", m.target.name));
+                    self.missing_use(
+                        m.target.span,
+                        "fhir",
+                        &format!("the target `{}`", m.target.name),
+                    );
                 }
                 None
             }
@@ -330,17 +359,27 @@ impl<'m> Checker<'m> {
                     Ok(table) if !table.codes().is_empty() => {
                         let known: Vec<&str> = table.codes().iter().map(|c| c.code()).collect();
                         for entry in &t.entries {
-                            let TableEntry::Row { inputs, .. } = entry else { continue };
+                            let TableEntry::Row { inputs, .. } = entry else {
+                                continue;
+                            };
                             for input in inputs {
                                 if !table.contains(&input.value) {
                                     let found = suggestions(&input.value, known.iter().copied());
                                     let mut d = Diagnostic::new(
                                         Code::CodeNotInHl7Table,
-                                        format!("\"{}\" is not a code of HL7 table {}", input.value, table.id()),
+                                        format!(
+                                            "\"{}\" is not a code of HL7 table {}",
+                                            input.value,
+                                            table.id()
+                                        ),
                                     )
                                     .primary(input.span, "not in the table")
                                     .secondary(sig.input.span, "the table is named here")
-                                    .note(format!("codes of {}: {}", table.id(), list(&known, 16)));
+                                    .note(format!(
+                                        "codes of {}: {}",
+                                        table.id(),
+                                        list(&known, 16)
+                                    ));
                                     d = d.help(did_you_mean(&found).unwrap_or_else(|| {
                                         "use a code of the table, or drop the signature's `hl7` table if the sender uses local codes".to_owned()
                                     }));
@@ -400,12 +439,16 @@ impl<'m> Checker<'m> {
             format!("\"{}\" is not in the required value set", code.value),
         )
         .primary(code.span, format!("not a code of {url}"))
-        .note(format!("allowed codes: {}", list(&codes.iter().map(String::as_str).collect::<Vec<_>>(), 16)));
+        .note(format!(
+            "allowed codes: {}",
+            list(&codes.iter().map(String::as_str).collect::<Vec<_>>(), 16)
+        ));
         if let Some(span) = table {
             d = d.secondary(span, "the value set is named here");
         }
         d = d.help(did_you_mean(&found).unwrap_or_else(|| {
-            "write a code of the value set, or translate the source code with a table (`via`)".to_owned()
+            "write a code of the value set, or translate the source code with a table (`via`)"
+                .to_owned()
         }));
         self.report(d);
     }
@@ -449,7 +492,9 @@ impl<'m> Checker<'m> {
     /// Reports the required children of `ctx` that no rule set.
     fn required(&mut self, ctx: &Ctx, span: Span, what: &str) {
         let Some(fhir) = self.fhir else { return };
-        let Ok(children) = fhir.children(&ctx.path) else { return };
+        let Ok(children) = fhir.children(&ctx.path) else {
+            return;
+        };
         for child in children {
             let name = child.name().trim_end_matches("[x]");
             if child.cardinality().min == 0 {
@@ -522,7 +567,11 @@ impl<'m> Checker<'m> {
                 };
                 let _ = ty;
                 self.block(&o.body, Some(&mut inner));
-                self.required(&inner, o.target.span, &format!("the `{}` block", target_text(&o.target)));
+                self.required(
+                    &inner,
+                    o.target.span,
+                    &format!("the `{}` block", target_text(&o.target)),
+                );
             }
         }
     }
@@ -540,7 +589,8 @@ impl<'m> Checker<'m> {
     fn require(&mut self, r: &RequireStmt, ctx: Option<&mut Ctx>) {
         for p in &r.paths {
             let root_is_source = p.root.as_ref().is_some_and(|root| {
-                !root.name.starts_with(|c: char| c.is_ascii_lowercase()) || self.lookup(&root.name).is_some()
+                !root.name.starts_with(|c: char| c.is_ascii_lowercase())
+                    || self.lookup(&root.name).is_some()
             });
             if root_is_source {
                 self.path(p);
@@ -561,7 +611,10 @@ impl<'m> Checker<'m> {
                         )
                         .primary(root.span, "required by this `require`")
                         .note("a contract that no rule can meet rejects every message")
-                        .help(format!("set it (`{} = ...`) or drop it from `require`", root.name));
+                        .help(format!(
+                            "set it (`{} = ...`) or drop it from `require`",
+                            root.name
+                        ));
                         self.report(d);
                     }
                 }
@@ -581,7 +634,9 @@ impl<'m> Checker<'m> {
         let mut last: Option<(ResolvedElement<'static>, Mode, Span)> = None;
         let mut steps = t.steps.iter().peekable();
         while let Some(step) = steps.next() {
-            let TargetStep::Member(name) = step else { continue };
+            let TargetStep::Member(name) = step else {
+                continue;
+            };
             let mode = match steps.peek() {
                 Some(TargetStep::Append(_)) => Mode::Append,
                 Some(TargetStep::Index(n, _)) => Mode::Index(*n),
@@ -605,7 +660,10 @@ impl<'m> Checker<'m> {
                         Code::AppendMismatch,
                         format!("`{}` holds one value; `[]` appends to a list", name.name),
                     )
-                    .primary(name.span.to(step_end(steps.peek(), name.span)), format!("`{next}` is {}", element.cardinality()))
+                    .primary(
+                        name.span.to(step_end(steps.peek(), name.span)),
+                        format!("`{next}` is {}", element.cardinality()),
+                    )
                     .help(format!("set it without `[]`: `{} = ...`", name.name));
                     self.report(d);
                 }
@@ -637,12 +695,22 @@ impl<'m> Checker<'m> {
                 let s: Vec<&str> = suggestions.iter().map(String::as_str).take(3).collect();
                 (
                     format!("`{parent}` has no element `{name}`"),
-                    did_you_mean(&s).unwrap_or_else(|| format!("see the elements of {parent} in the FHIR R4 specification")),
+                    did_you_mean(&s).unwrap_or_else(|| {
+                        format!("see the elements of {parent} in the FHIR R4 specification")
+                    }),
                 )
             }
             LookupError::ChoiceNotNarrowed { path, types } => {
-                let base = path.rsplit('.').next().unwrap_or(path).trim_end_matches("[x]");
-                let typed: Vec<String> = types.iter().take(4).map(|t| format!("`{base}{}`", upper_first(t))).collect();
+                let base = path
+                    .rsplit('.')
+                    .next()
+                    .unwrap_or(path)
+                    .trim_end_matches("[x]");
+                let typed: Vec<String> = types
+                    .iter()
+                    .take(4)
+                    .map(|t| format!("`{base}{}`", upper_first(t)))
+                    .collect();
                 (
                     format!("`{path}` has several types; name the one you write"),
                     format!("write a typed name such as {}", typed.join(", ")),
@@ -657,7 +725,12 @@ impl<'m> Checker<'m> {
     }
 
     /// The complex type an object block builds at `element`.
-    fn object_type(&mut self, element: &ResolvedElement<'static>, path: &str, span: Span) -> Option<String> {
+    fn object_type(
+        &mut self,
+        element: &ResolvedElement<'static>,
+        path: &str,
+        span: Span,
+    ) -> Option<String> {
         let fhir = self.fhir?;
         let ty = match element.single_type() {
             Some(t) => t,
@@ -666,16 +739,23 @@ impl<'m> Checker<'m> {
                     span,
                     &LookupError::ChoiceNotNarrowed {
                         path: path.to_owned(),
-                        types: element.types().iter().map(|t| t.code().to_owned()).collect(),
+                        types: element
+                            .types()
+                            .iter()
+                            .map(|t| t.code().to_owned())
+                            .collect(),
                     },
                 );
                 return None;
             }
         };
         if fhir.is_primitive(ty) {
-            let d = Diagnostic::new(Code::TypeMismatch, format!("`{path}` is a {ty}, not an object"))
-                .primary(span, "a block builds an object")
-                .help("set it with `=`");
+            let d = Diagnostic::new(
+                Code::TypeMismatch,
+                format!("`{path}` is a {ty}, not an object"),
+            )
+            .primary(span, "a block builds an object")
+            .help("set it with `=`");
             self.report(d);
             return None;
         }
@@ -740,7 +820,14 @@ impl<'m> Checker<'m> {
     }
 
     /// Is `val` a fit for `element`? Reports what does not fit.
-    fn compatible(&mut self, val: &Val, element: &ResolvedElement<'static>, mode: Mode, path: &str, e: &Expr) {
+    fn compatible(
+        &mut self,
+        val: &Val,
+        element: &ResolvedElement<'static>,
+        mode: Mode,
+        path: &str,
+        e: &Expr,
+    ) {
         let Some(fhir) = self.fhir else { return };
         let span = e.span;
         let before = self.diagnostics.len();
@@ -772,16 +859,25 @@ impl<'m> Checker<'m> {
                 span,
                 &LookupError::ChoiceNotNarrowed {
                     path: path.to_owned(),
-                    types: element.types().iter().map(|t| t.code().to_owned()).collect(),
+                    types: element
+                        .types()
+                        .iter()
+                        .map(|t| t.code().to_owned())
+                        .collect(),
                 },
             );
             return;
         };
-        let required = fhir.required_value_set(element.definition).filter(|vs| vs.is_enumerable());
+        let required = fhir
+            .required_value_set(element.definition)
+            .filter(|vs| vs.is_enumerable());
         let primitive = fhir.is_primitive(ft);
         let mismatch = |what: &str| {
-            Diagnostic::new(Code::TypeMismatch, format!("`{path}` is a {ft}, but this is {what}"))
-                .primary(span, format!("{what}"))
+            Diagnostic::new(
+                Code::TypeMismatch,
+                format!("`{path}` is a {ft}, but this is {what}"),
+            )
+            .primary(span, format!("{what}"))
         };
         match &val.ty {
             Ty::Unknown | Ty::Never => {}
@@ -801,7 +897,9 @@ impl<'m> Checker<'m> {
                             f.name(),
                             f.datatype().unwrap_or("?")
                         ),
-                        _ => format!("build the {ft} with a block and fill its elements from the components"),
+                        _ => format!(
+                            "build the {ft} with a block and fill its elements from the components"
+                        ),
                     };
                     let d = mismatch(&format!("an HL7 {dt} (a composite)"))
                         .note(format!("{dt} has {} components", c.components().len()))
@@ -810,8 +908,10 @@ impl<'m> Checker<'m> {
                     return;
                 }
                 if !primitive {
-                    let d = mismatch(&format!("an HL7 {dt} value"))
-                        .help(format!("build the {ft} with a block: `{} {{ ... }}`", last_name(path)));
+                    let d = mismatch(&format!("an HL7 {dt} value")).help(format!(
+                        "build the {ft} with a block: `{} {{ ... }}`",
+                        last_name(path)
+                    ));
                     self.report(d);
                     return;
                 }
@@ -837,8 +937,9 @@ impl<'m> Checker<'m> {
                     return;
                 }
                 if !STRINGISH.contains(&ft) {
-                    let d = mismatch(&format!("HL7 {dt} ({kind})"))
-                        .help(format!("set a {ft} value: a literal, a condition or a conversion"));
+                    let d = mismatch(&format!("HL7 {dt} ({kind})")).help(format!(
+                        "set a {ft} value: a literal, a condition or a conversion"
+                    ));
                     self.report(d);
                     return;
                 }
@@ -854,14 +955,19 @@ impl<'m> Checker<'m> {
                 }
             }
             Ty::Text(text) => {
-                if primitive && !STRINGISH.contains(&ft) && !matches!(ft, "date" | "dateTime" | "instant" | "time") {
+                if primitive
+                    && !STRINGISH.contains(&ft)
+                    && !matches!(ft, "date" | "dateTime" | "instant" | "time")
+                {
                     let d = mismatch("a string").help(format!("write a {ft} value"));
                     self.report(d);
                     return;
                 }
                 if !primitive {
-                    let d = mismatch("a string")
-                        .help(format!("build the {ft} with a block: `{} {{ ... }}`", last_name(path)));
+                    let d = mismatch("a string").help(format!(
+                        "build the {ft} with a block: `{} {{ ... }}`",
+                        last_name(path)
+                    ));
                     self.report(d);
                     return;
                 }
@@ -884,7 +990,9 @@ impl<'m> Checker<'m> {
             }
             Ty::Bool => {
                 if ft != "boolean" {
-                    self.report(mismatch("a condition (boolean)").help(format!("write a {ft} value")));
+                    self.report(
+                        mismatch("a condition (boolean)").help(format!("write a {ft} value")),
+                    );
                 }
             }
             Ty::Converted(k) => {
@@ -896,7 +1004,9 @@ impl<'m> Checker<'m> {
                     let help = match ft {
                         "date" => "convert with `date()`".to_owned(),
                         "dateTime" => "convert with `datetime()`".to_owned(),
-                        "instant" => "convert with `instant()` (it needs seconds and an offset)".to_owned(),
+                        "instant" => {
+                            "convert with `instant()` (it needs seconds and an offset)".to_owned()
+                        }
                         _ => format!("produce a {ft}"),
                     };
                     self.report(mismatch(&format!("a {k}")).help(help));
@@ -917,7 +1027,9 @@ impl<'m> Checker<'m> {
             }
             Ty::Codes(outputs) => {
                 if !primitive || !STRINGISH.contains(&ft) {
-                    self.report(mismatch("a code from a table").help(format!("`{path}` takes a {ft}")));
+                    self.report(
+                        mismatch("a code from a table").help(format!("`{path}` takes a {ft}")),
+                    );
                     return;
                 }
                 if let Some(vs) = required {
@@ -933,11 +1045,17 @@ impl<'m> Checker<'m> {
                             self.report(d);
                         }
                         Some(codes) => {
-                            let outside: Vec<&str> = codes.iter().map(String::as_str).filter(|c| !vs.contains(c)).collect();
+                            let outside: Vec<&str> = codes
+                                .iter()
+                                .map(String::as_str)
+                                .filter(|c| !vs.contains(c))
+                                .collect();
                             if !outside.is_empty() {
                                 let d = Diagnostic::new(
                                     Code::CodeNotInValueSet,
-                                    format!("the table gives codes outside the value set of `{path}`"),
+                                    format!(
+                                        "the table gives codes outside the value set of `{path}`"
+                                    ),
                                 )
                                 .primary(span, format!("may give {}", list(&outside, 6)))
                                 .note(format!("value set {}", vs.url()))
@@ -961,7 +1079,9 @@ impl<'m> Checker<'m> {
                     _ => true,
                 };
                 if !ok {
-                    self.report(mismatch(&format!("a record {t}")).help(format!("`{path}` takes a {ft}")));
+                    self.report(
+                        mismatch(&format!("a record {t}")).help(format!("`{path}` takes a {ft}")),
+                    );
                 } else if let Some(vs) = required
                     && matches!(t.as_str(), "string" | "code")
                 {
@@ -977,13 +1097,21 @@ impl<'m> Checker<'m> {
             }
             Ty::RecordEnum(values) => {
                 if !STRINGISH.contains(&ft) {
-                    self.report(mismatch("a record enumeration").help(format!("`{path}` takes a {ft}")));
+                    self.report(
+                        mismatch("a record enumeration").help(format!("`{path}` takes a {ft}")),
+                    );
                 } else if let Some(vs) = required {
-                    let outside: Vec<&str> = values.iter().map(String::as_str).filter(|v| !vs.contains(v)).collect();
+                    let outside: Vec<&str> = values
+                        .iter()
+                        .map(String::as_str)
+                        .filter(|v| !vs.contains(v))
+                        .collect();
                     if !outside.is_empty() {
                         let d = Diagnostic::new(
                             Code::CodeNotInValueSet,
-                            format!("the record's values are not all codes of `{path}`'s value set"),
+                            format!(
+                                "the record's values are not all codes of `{path}`'s value set"
+                            ),
                         )
                         .primary(span, format!("may hold {}", list(&outside, 6)))
                         .note(format!("value set {}", vs.url()))
@@ -995,7 +1123,9 @@ impl<'m> Checker<'m> {
             Ty::Fhir(t) => {
                 let ok = t == ft || (STRINGISH.contains(&t.as_str()) && STRINGISH.contains(&ft));
                 if !ok {
-                    self.report(mismatch(&format!("a FHIR {t}")).help(format!("`{path}` takes a {ft}")));
+                    self.report(
+                        mismatch(&format!("a FHIR {t}")).help(format!("`{path}` takes a {ft}")),
+                    );
                 }
             }
             Ty::Object(t) => {
@@ -1014,20 +1144,30 @@ impl<'m> Checker<'m> {
                 }
             }
             Ty::Record(r) => {
-                self.report(mismatch(&format!("a whole `{r}` record")).help("read one of its fields: `s.field`"));
+                self.report(
+                    mismatch(&format!("a whole `{r}` record"))
+                        .help("read one of its fields: `s.field`"),
+                );
             }
             Ty::Message(s) => {
-                self.report(mismatch(&format!("a whole {} message", s.name())).help("read a field, or pass it to a map"));
+                self.report(
+                    mismatch(&format!("a whole {} message", s.name()))
+                        .help("read a field, or pass it to a map"),
+                );
             }
             Ty::Group { node, structure } => {
                 self.report(
-                    mismatch(&format!("a whole {} group", node.short_name_in(structure.name())))
-                        .help("read a field, or pass it to a map"),
+                    mismatch(&format!(
+                        "a whole {} group",
+                        node.short_name_in(structure.name())
+                    ))
+                    .help("read a field, or pass it to a map"),
                 );
             }
             Ty::Segment(s) => {
                 self.report(
-                    mismatch(&format!("a whole {} segment", s.id())).help(format!("read a field: `{}-N`", s.id())),
+                    mismatch(&format!("a whole {} segment", s.id()))
+                        .help(format!("read a field: `{}-N`", s.id())),
                 );
             }
         }
@@ -1059,7 +1199,11 @@ impl<'m> Checker<'m> {
                 let r = self.expr(rhs);
                 match op {
                     BinaryOp::Coalesce => {
-                        let ty = if matches!(l.ty, Ty::Unknown) { r.ty } else { l.ty };
+                        let ty = if matches!(l.ty, Ty::Unknown) {
+                            r.ty
+                        } else {
+                            l.ty
+                        };
                         Val { ty, many: l.many }
                     }
                     _ => Val::one(Ty::Bool),
@@ -1078,7 +1222,10 @@ impl<'m> Checker<'m> {
             }
             ExprKind::Via { value, table } => {
                 let v = self.expr(value);
-                let outputs = self.tables.get(table.name.as_str()).map(|t| table_outputs(t));
+                let outputs = self
+                    .tables
+                    .get(table.name.as_str())
+                    .map(|t| table_outputs(t));
                 Val {
                     ty: match outputs {
                         Some(o) => Ty::Codes(o),
@@ -1097,7 +1244,9 @@ impl<'m> Checker<'m> {
                 let o = self.expr(otherwise);
                 let many = t.many || o.many;
                 let ty = match (&t.ty, &o.ty) {
-                    (Ty::Text(a), Ty::Text(b)) if a != b => Ty::Codes(Some(vec![a.clone(), b.clone()])),
+                    (Ty::Text(a), Ty::Text(b)) if a != b => {
+                        Ty::Codes(Some(vec![a.clone(), b.clone()]))
+                    }
                     (Ty::Unknown | Ty::Never, _) => o.ty,
                     _ => t.ty,
                 };
@@ -1157,11 +1306,16 @@ impl<'m> Checker<'m> {
     /// The argument of a conversion must be an HL7 value of the right kind.
     fn conversion_argument(&mut self, c: &Call, args: &[Val], span: Span, kinds: &[&str]) {
         let Some(arg) = args.first() else { return };
-        let Some(arg_expr) = c.args.first() else { return };
+        let Some(arg_expr) = c.args.first() else {
+            return;
+        };
         if arg.many {
-            let d = Diagnostic::new(Code::RepeatingIntoSingle, format!("`{}()` converts one value", c.callee.name))
-                .primary(arg_expr.span, "may yield several values")
-                .help("choose one: `[1]`, `[where ...]`, or convert inside `each`");
+            let d = Diagnostic::new(
+                Code::RepeatingIntoSingle,
+                format!("`{}()` converts one value", c.callee.name),
+            )
+            .primary(arg_expr.span, "may yield several values")
+            .help("choose one: `[1]`, `[where ...]`, or convert inside `each`");
             self.report(d);
         }
         if let Ty::Hl7(dt) = &arg.ty {
@@ -1171,10 +1325,17 @@ impl<'m> Checker<'m> {
                 .and_then(|v2| v2.datatype(dt).ok())
                 .is_some_and(|d| matches!(d, Datatype::Composite(_)))
                 && dt != "TS";
-            if composite || !kinds.contains(&kind) || (kinds == ["number"] && DATE_LIKE_V2.contains(&dt.as_str())) {
+            if composite
+                || !kinds.contains(&kind)
+                || (kinds == ["number"] && DATE_LIKE_V2.contains(&dt.as_str()))
+            {
                 let d = Diagnostic::new(
                     Code::TypeMismatch,
-                    format!("`{}()` converts {}, not an HL7 {dt}", c.callee.name, kinds.join(" or ")),
+                    format!(
+                        "`{}()` converts {}, not an HL7 {dt}",
+                        c.callee.name,
+                        kinds.join(" or ")
+                    ),
                 )
                 .primary(arg_expr.span, format!("HL7 {dt}"))
                 .help(format!("pass a {} field or component", kinds.join(" or ")));
@@ -1206,9 +1367,12 @@ impl<'m> Checker<'m> {
                 .help(format!("pass {wanted}"));
             self.report(d);
         } else if val.many {
-            let d = Diagnostic::new(Code::RepeatingIntoSingle, format!("map `{map}` converts one source at a time"))
-                .primary(arg.span, "may yield several values")
-                .help(format!("call it inside `each`, or choose one with `[1]`"));
+            let d = Diagnostic::new(
+                Code::RepeatingIntoSingle,
+                format!("map `{map}` converts one source at a time"),
+            )
+            .primary(arg.span, "may yield several values")
+            .help(format!("call it inside `each`, or choose one with `[1]`"));
             self.report(d);
         }
     }
@@ -1218,10 +1382,13 @@ impl<'m> Checker<'m> {
             None => match self.relative.last() {
                 Some(v) => v.clone(),
                 None => {
-                    let d = Diagnostic::new(Code::UnknownSegment, "a path starting with `.` needs an item to read")
-                        .primary(p.span, "no item here")
-                        .note("`.5` reads component 5 of the repetition a `[where ...]` filter tests")
-                        .help("start the path with a segment or a name: `PID-3.5`");
+                    let d = Diagnostic::new(
+                        Code::UnknownSegment,
+                        "a path starting with `.` needs an item to read",
+                    )
+                    .primary(p.span, "no item here")
+                    .note("`.5` reads component 5 of the repetition a `[where ...]` filter tests")
+                    .help("start the path with a segment or a name: `PID-3.5`");
                     self.report(d);
                     return Val::unknown();
                 }
@@ -1231,10 +1398,12 @@ impl<'m> Checker<'m> {
                 None => return Val::unknown(),
             },
         };
-        // Whether the value before the last repeating step was single, so a
-        // selector can choose one item again.
-        let mut before_repeat = val.many;
-        let mut repeat_pending = false;
+        // A selector (`[n]`, `[where ...]`) picks one of the values the last
+        // step yields, in message order: the value is then as single as it
+        // was before that step. A segment or group found below repeating
+        // groups flattens their occurrences, so `OBX[1]` is the first OBX.
+        let mut before_repeat = false;
+        let mut repeat_pending = val.many;
         for step in &p.steps {
             match &step.kind {
                 // 0 and out-of-range positions are already reported by the parser.
@@ -1245,26 +1414,44 @@ impl<'m> Checker<'m> {
                     let Ty::Segment(seg) = &val.ty else {
                         if !matches!(val.ty, Ty::Unknown) {
                             self.report(
-                                Diagnostic::new(Code::UnknownField, "only a segment has numbered fields")
-                                    .primary(step.span, "not after a segment")
-                                    .help("write the field after its segment: `PID-3`"),
+                                Diagnostic::new(
+                                    Code::UnknownField,
+                                    "only a segment has numbered fields",
+                                )
+                                .primary(step.span, "not after a segment")
+                                .help("write the field after its segment: `PID-3`"),
                             );
                         }
                         return Val::unknown();
                     };
                     let seg: &'static Segment = seg;
                     let Some(field) = seg.field(*n as usize) else {
-                        let version = self.version.map_or(String::new(), |v| format!(" in HL7 v2 {v}"));
-                        let d = Diagnostic::new(Code::UnknownField, format!("{} has no field {n}", seg.id()))
-                            .primary(step.span, format!("{} has {} fields{version}", seg.id(), seg.fields().len()))
-                            .help(format!("fields of {} are numbered 1 to {}", seg.id(), seg.fields().len()));
+                        let version = self
+                            .version
+                            .map_or(String::new(), |v| format!(" in HL7 v2 {v}"));
+                        let d = Diagnostic::new(
+                            Code::UnknownField,
+                            format!("{} has no field {n}", seg.id()),
+                        )
+                        .primary(
+                            step.span,
+                            format!("{} has {} fields{version}", seg.id(), seg.fields().len()),
+                        )
+                        .help(format!(
+                            "fields of {} are numbered 1 to {}",
+                            seg.id(),
+                            seg.fields().len()
+                        ));
                         self.report(d);
                         return Val::unknown();
                     };
                     let Some(dt) = field.datatype() else {
-                        let d = Diagnostic::new(Code::UnknownField, format!("{}-{n} is withdrawn", seg.id()))
-                            .primary(step.span, "withdrawn from the standard in this version")
-                            .help("read the field that replaced it");
+                        let d = Diagnostic::new(
+                            Code::UnknownField,
+                            format!("{}-{n} is withdrawn", seg.id()),
+                        )
+                        .primary(step.span, "withdrawn from the standard in this version")
+                        .help("read the field that replaced it");
                         self.report(d);
                         return Val::unknown();
                     };
@@ -1283,12 +1470,12 @@ impl<'m> Checker<'m> {
                     }
                 }
                 StepKind::Member(name) => {
-                    let (next, repeats) = self.member(&val, name, step.span);
+                    let next = self.member(&val, name, step.span);
                     if matches!(next.ty, Ty::Unknown) {
                         return next;
                     }
                     before_repeat = val.many;
-                    repeat_pending = repeats;
+                    repeat_pending = next.many;
                     val = next;
                 }
                 StepKind::Index(_) => {
@@ -1330,7 +1517,10 @@ impl<'m> Checker<'m> {
             self.scopes = saved;
             return Some(v);
         }
-        if root.name.starts_with(|c: char| c.is_ascii_lowercase() || c == '_') {
+        if root
+            .name
+            .starts_with(|c: char| c.is_ascii_lowercase() || c == '_')
+        {
             // Unbound: reported by name resolution.
             return None;
         }
@@ -1362,13 +1552,22 @@ impl<'m> Checker<'m> {
         // Not a source of this map.
         let is_segment = self.v2.is_some_and(|v2| v2.segment(&root.name).is_ok());
         let d = if is_segment {
-            Diagnostic::new(Code::UnknownSegment, format!("{} is not a source of this map", root.name))
-                .primary(root.span, "the map does not read this segment")
-                .help(format!("add it to the map's sources: `map name: ..., {} -> ...`", root.name))
+            Diagnostic::new(
+                Code::UnknownSegment,
+                format!("{} is not a source of this map", root.name),
+            )
+            .primary(root.span, "the map does not read this segment")
+            .help(format!(
+                "add it to the map's sources: `map name: ..., {} -> ...`",
+                root.name
+            ))
         } else {
-            Diagnostic::new(Code::UnknownSegment, format!("unknown source `{}`", root.name))
-                .primary(root.span, "not a source of this map")
-                .help("start the path with one of the map's sources")
+            Diagnostic::new(
+                Code::UnknownSegment,
+                format!("unknown source `{}`", root.name),
+            )
+            .primary(root.span, "not a source of this map")
+            .help("start the path with one of the map's sources")
         };
         self.report(d);
         None
@@ -1397,16 +1596,26 @@ impl<'m> Checker<'m> {
                     Code::UnknownSegment,
                     format!("{} has no segment or group `{name}`", structure.name()),
                 )
-                .primary(span, format!("not in the {} structure{version}", structure.name()));
+                .primary(
+                    span,
+                    format!("not in the {} structure{version}", structure.name()),
+                );
                 if let Some(v2) = self.v2
                     && let Err(LookupError::UnknownSegment { exists_in, .. }) = v2.segment(name)
                     && !exists_in.is_empty()
                 {
                     let versions: Vec<&str> = exists_in.iter().map(|v| v.as_str()).collect();
-                    d = d.note(format!("`{name}` is a segment of HL7 v2 {}", versions.join(", ")));
+                    d = d.note(format!(
+                        "`{name}` is a segment of HL7 v2 {}",
+                        versions.join(", ")
+                    ));
                 }
                 d = d.help(did_you_mean(&close).unwrap_or_else(|| {
-                    format!("the {} structure holds: {}", structure.name(), list(&names, 12))
+                    format!(
+                        "the {} structure holds: {}",
+                        structure.name(),
+                        list(&names, 12)
+                    )
                 }));
                 self.report(d);
                 None
@@ -1415,7 +1624,11 @@ impl<'m> Checker<'m> {
                 let places: Vec<String> = many.iter().map(|(_, _, p)| format!("`{p}`")).collect();
                 let d = Diagnostic::new(
                     Code::AmbiguousPath,
-                    format!("`{name}` occurs in {} places of {}", many.len(), structure.name()),
+                    format!(
+                        "`{name}` occurs in {} places of {}",
+                        many.len(),
+                        structure.name()
+                    ),
                 )
                 .primary(span, "which one?")
                 .note(format!("it occurs at {}", places.join(", ")))
@@ -1440,100 +1653,138 @@ impl<'m> Checker<'m> {
 
     /// A member step: a group's child, a record field, a FHIR element.
     /// Returns the value and whether this step itself repeats.
-    fn member(&mut self, val: &Val, name: &str, span: Span) -> (Val, bool) {
+    fn member(&mut self, val: &Val, name: &str, span: Span) -> Val {
         match &val.ty {
             Ty::Message(s) => {
                 let s: &'static Structure = s;
-                (self.find_in(s, s.children(), name, span, val.many).unwrap_or_else(Val::unknown), false)
+                self.find_in(s, s.children(), name, span, val.many)
+                    .unwrap_or_else(Val::unknown)
             }
             Ty::Group { structure, node } => {
                 let (structure, node): (&'static Structure, &'static Node) = (structure, node);
                 let found = self.find_in(structure, node.children(), name, span, val.many);
-                (found.unwrap_or_else(Val::unknown), true)
+                found.unwrap_or_else(Val::unknown)
             }
             Ty::Record(r) => {
                 let Some(record) = self.records.get(r.as_str()).copied() else {
-                    return (Val::unknown(), false);
+                    return Val::unknown();
                 };
                 match record.fields.iter().find(|f| f.key.name == name) {
                     Some(field) => {
                         let (ty, list) = record_field_ty(&field.ty);
-                        (Val { ty, many: val.many || list }, list)
+                        Val {
+                            ty,
+                            many: val.many || list,
+                        }
                     }
                     None => {
-                        let close = suggestions(name, record.fields.iter().map(|f| f.key.name.as_str()));
+                        let close =
+                            suggestions(name, record.fields.iter().map(|f| f.key.name.as_str()));
                         let d = Diagnostic::new(
                             Code::UnknownRecordField,
                             format!("record `{r}` has no field `{name}`"),
                         )
                         .primary(span, "not a field of the record")
                         .secondary(record.name.span, "the record is declared here")
-                        .help(did_you_mean(&close).unwrap_or_else(|| "add the field to the record".to_owned()));
+                        .help(
+                            did_you_mean(&close)
+                                .unwrap_or_else(|| "add the field to the record".to_owned()),
+                        );
                         self.report(d);
-                        (Val::unknown(), false)
+                        Val::unknown()
                     }
                 }
             }
             Ty::Fhir(t) => {
                 let Some(fhir) = self.fhir else {
-                    return (Val::unknown(), false);
+                    return Val::unknown();
                 };
                 match fhir.element(&format!("{t}.{name}")) {
                     Ok(e) => {
                         let repeats = e.cardinality().is_repeating();
-                        let ty = e.single_type().map_or(Ty::Unknown, |t| Ty::Fhir(t.to_owned()));
-                        (Val { ty, many: val.many || repeats }, repeats)
+                        let ty = e
+                            .single_type()
+                            .map_or(Ty::Unknown, |t| Ty::Fhir(t.to_owned()));
+                        Val {
+                            ty,
+                            many: val.many || repeats,
+                        }
                     }
                     Err(e) => {
                         self.unknown_element(span, &e);
-                        (Val::unknown(), false)
+                        Val::unknown()
                     }
                 }
             }
             Ty::Hl7(dt) => {
-                let d = Diagnostic::new(Code::UnknownComponent, format!("components of {dt} are numbered"))
-                    .primary(span, "not a component number")
-                    .help("write the component's number: `.1`");
+                let d = Diagnostic::new(
+                    Code::UnknownComponent,
+                    format!("components of {dt} are numbered"),
+                )
+                .primary(span, "not a component number")
+                .help("write the component's number: `.1`");
                 self.report(d);
-                (Val::unknown(), false)
+                Val::unknown()
             }
             Ty::Segment(s) => {
-                let d = Diagnostic::new(Code::UnknownField, format!("fields of {} are numbered", s.id()))
-                    .primary(span, "not a field number")
-                    .help(format!("write `{}-N`", s.id()));
+                let d = Diagnostic::new(
+                    Code::UnknownField,
+                    format!("fields of {} are numbered", s.id()),
+                )
+                .primary(span, "not a field number")
+                .help(format!("write `{}-N`", s.id()));
                 self.report(d);
-                (Val::unknown(), false)
+                Val::unknown()
             }
-            _ => (Val::unknown(), false),
+            _ => Val::unknown(),
         }
     }
 
     fn component(&mut self, val: &Val, n: u32, span: Span) -> Val {
         let Ty::Hl7(dt) = &val.ty else {
             if let Ty::Segment(s) = &val.ty {
-                let d = Diagnostic::new(Code::UnknownField, format!("fields of {} follow a `-`", s.id()))
-                    .primary(span, "a component number after a segment")
-                    .help(format!("write `{}-{n}`", s.id()));
+                let d = Diagnostic::new(
+                    Code::UnknownField,
+                    format!("fields of {} follow a `-`", s.id()),
+                )
+                .primary(span, "a component number after a segment")
+                .help(format!("write `{}-{n}`", s.id()));
                 self.report(d);
             } else if !matches!(val.ty, Ty::Unknown) {
-                let d = Diagnostic::new(Code::UnknownComponent, "only HL7 v2 values have numbered components")
-                    .primary(span, "not an HL7 v2 field or component")
-                    .help("read elements of FHIR and record values by name");
+                let d = Diagnostic::new(
+                    Code::UnknownComponent,
+                    "only HL7 v2 values have numbered components",
+                )
+                .primary(span, "not an HL7 v2 field or component")
+                .help("read elements of FHIR and record values by name");
                 self.report(d);
             }
             return Val::unknown();
         };
-        let Some(v2) = self.v2 else { return Val::unknown() };
+        let Some(v2) = self.v2 else {
+            return Val::unknown();
+        };
         match v2.datatype(dt) {
             Ok(Datatype::Composite(c)) => match c.component(n as usize) {
                 Some(comp) => Val {
-                    ty: comp.datatype().map_or(Ty::Unknown, |d| Ty::Hl7(d.to_owned())),
+                    ty: comp
+                        .datatype()
+                        .map_or(Ty::Unknown, |d| Ty::Hl7(d.to_owned())),
                     many: val.many,
                 },
                 None => {
-                    let d = Diagnostic::new(Code::UnknownComponent, format!("{dt} has no component {n}"))
-                        .primary(span, format!("{dt} has {} components", c.components().len()))
-                        .help(format!("components of {dt} are numbered 1 to {}", c.components().len()));
+                    let d = Diagnostic::new(
+                        Code::UnknownComponent,
+                        format!("{dt} has no component {n}"),
+                    )
+                    .primary(
+                        span,
+                        format!("{dt} has {} components", c.components().len()),
+                    )
+                    .help(format!(
+                        "components of {dt} are numbered 1 to {}",
+                        c.components().len()
+                    ));
                     self.report(d);
                     Val::unknown()
                 }
@@ -1579,7 +1830,10 @@ fn record_field_ty(t: &TypeExpr) -> (Ty, bool) {
         }
         TypeExpr::Named(n) => (Ty::Record(n.name.clone()), false),
         TypeExpr::List(inner, _) => (record_field_ty(inner).0, true),
-        TypeExpr::Enum(values, _) => (Ty::RecordEnum(values.iter().map(|v| v.value.clone()).collect()), false),
+        TypeExpr::Enum(values, _) => (
+            Ty::RecordEnum(values.iter().map(|v| v.value.clone()).collect()),
+            false,
+        ),
     }
 }
 
@@ -1643,8 +1897,13 @@ fn walk_names(structure: &'static Structure, nodes: &'static [Node], out: &mut V
 
 fn looks_hl7(name: &str) -> bool {
     let b = name.as_bytes();
-    (b.len() == 3 && b.iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()))
-        || (name.contains('_') && name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'))
+    (b.len() == 3
+        && b.iter()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()))
+        || (name.contains('_')
+            && name
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'))
 }
 
 fn list(items: &[&str], most: usize) -> String {
