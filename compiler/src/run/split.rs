@@ -40,7 +40,9 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 /// `JSON-SYNTAX` rejection.
 ///
 /// Rejections carry `Location { message: ordinal (when there is one), span:
-/// file byte range }` and reasons without any input text.
+/// the file byte range of the rejected content }` (for JSON: the whole bad
+/// line or document, the reason giving line and column of the error) and
+/// reasons without any input text.
 pub fn documents<'a>(
     kind: InputKind,
     file: &'a Path,
@@ -126,10 +128,9 @@ fn json_documents<'a>(
             if looks_like_ndjson(bytes) {
                 ndjson(file, bytes)
             } else {
-                let at = whole.offset().min(bytes.len());
                 vec![Err(Rejection::new(
                     CODE_JSON_SYNTAX,
-                    Location::at_span(at, end.max(at)).in_message(1),
+                    Location::at_span(start, end).in_message(1),
                     syntax_reason(&whole, whole.line(), whole.column()),
                 ))]
             }
@@ -203,7 +204,7 @@ fn ndjson<'a>(file: &'a Path, bytes: &'a [u8]) -> Vec<Result<Document<'a>, Rejec
                 let at = s + err.offset().min(line.len());
                 out.push(Err(Rejection::new(
                     CODE_JSON_SYNTAX,
-                    Location::at_span(at, e.max(at)).in_message(ordinal),
+                    Location::at_span(s, e).in_message(ordinal),
                     syntax_reason(&err, number, column_in_file(bytes, at)),
                 )));
             }
