@@ -103,3 +103,52 @@ fn cap_syntax_errors(found: &mut Vec<Diagnostic>) {
         ));
     }
 }
+
+/// A spec that checked and lowered, with its warnings.
+#[derive(Debug)]
+pub struct Compiled {
+    pub program: crate::ir::Program,
+    pub sources: SourceMap,
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// A spec that did not check: the sources and every diagnostic.
+#[derive(Debug)]
+pub struct Failed {
+    pub sources: SourceMap,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Checks one spec file and lowers it to a runnable [`crate::ir::Program`].
+pub fn compile(name: &str, bytes: &[u8]) -> Result<Compiled, Failed> {
+    let mut sources = SourceMap::new();
+    let (_, encoding) = add_source(&mut sources, name, bytes);
+    let mut checked = check(&sources);
+    checked.diagnostics.extend(encoding);
+    diagnostic::sort(&mut checked.diagnostics);
+    if checked.error_count() > 0 {
+        return Err(Failed {
+            sources,
+            diagnostics: checked.diagnostics,
+        });
+    }
+    match checked.modules.first().and_then(crate::ir::lower::lower) {
+        Some(program) => Ok(Compiled {
+            program,
+            sources,
+            warnings: checked.diagnostics,
+        }),
+        None => {
+            let d = Diagnostic::new(
+                Code::MissingUse,
+                "the spec cannot be lowered to a runnable plan",
+            )
+            .note("a runnable spec names its standards with `use` and checks without errors");
+            checked.diagnostics.push(d);
+            Err(Failed {
+                sources,
+                diagnostics: checked.diagnostics,
+            })
+        }
+    }
+}

@@ -3,6 +3,8 @@
 
 pub mod check;
 pub mod diagnostic;
+pub mod interp;
+pub mod ir;
 pub mod run;
 pub mod sema;
 pub mod span;

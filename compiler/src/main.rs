@@ -12,6 +12,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use ferry_compiler::check::{self, Checked};
 use ferry_compiler::diagnostic::{self, Code};
+use ferry_compiler::interp::{Interpreter, Options};
+use ferry_compiler::ir::{MapId, Program};
+use ferry_compiler::run;
 use ferry_compiler::span::SourceMap;
 use miette::{IntoDiagnostic, WrapErr, miette};
 
@@ -39,6 +42,26 @@ enum Command {
         /// Output format of the diagnostics.
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
+    },
+    /// Convert messages with a spec: NDJSON out, rejects with located reasons.
+    ///
+    /// Exit codes: 0 all converted, 1 the spec has errors, 2 usage or I/O
+    /// failure, 3 some documents were rejected.
+    Run {
+        #[command(flatten)]
+        args: run::RunArgs,
+        /// IANA time zone of HL7 times that carry no offset
+        /// (e.g. America/New_York); without it such times are rejected.
+        #[arg(long, env = "FERRY_TIME_ZONE", value_name = "ZONE")]
+        time_zone: Option<String>,
+    },
+    /// Run the examples beside the specs (`examples/<case>.hl7` with
+    /// `<case>.expected.json`) and compare by JSON meaning.
+    Test {
+        /// A folder of specs (default: specs).
+        path: Option<PathBuf>,
+        #[arg(long, env = "FERRY_TIME_ZONE", value_name = "ZONE")]
+        time_zone: Option<String>,
     },
     /// Print the long explanation of a diagnostic code, e.g. `ferry explain E0101`.
     Explain {
@@ -74,6 +97,12 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check { paths, format } => run_check(&paths, format, color),
         Command::Explain { code } => explain(&code),
+        Command::Run { args, time_zone } => run_specs(&args, time_zone.as_deref(), color),
+        Command::Test { path, time_zone } => test_examples(
+            &path.unwrap_or_else(|| PathBuf::from("specs")),
+            time_zone.as_deref(),
+            color,
+        ),
     };
     match result {
         Ok(code) => code,
@@ -200,4 +229,177 @@ fn explain(code: &str) -> miette::Result<ExitCode> {
             ))
         }
     }
+}
+
+/// A checked, lowered spec file.
+struct Loaded {
+    file: PathBuf,
+    program: Program,
+}
+
+/// Checks and lowers one spec; prints its diagnostics on failure.
+fn load_spec(file: &Path, color: bool) -> miette::Result<Result<Loaded, ExitCode>> {
+    let bytes = std::fs::read(file)
+        .into_diagnostic()
+        .wrap_err_with(|| format!("cannot read {}", file.display()))?;
+    match check::compile(&file.display().to_string(), &bytes) {
+        Ok(compiled) => {
+            if !compiled.warnings.is_empty() {
+                eprint!(
+                    "{}",
+                    diagnostic::render::human(&compiled.sources, &compiled.warnings, color)
+                );
+            }
+            Ok(Ok(Loaded {
+                file: file.to_path_buf(),
+                program: compiled.program,
+            }))
+        }
+        Err(failed) => {
+            eprint!(
+                "{}",
+                diagnostic::render::human(&failed.sources, &failed.diagnostics, color)
+            );
+            eprintln!(
+                "{} does not check: fix it before running it",
+                file.display()
+            );
+            Ok(Err(ExitCode::from(1)))
+        }
+    }
+}
+
+/// The map to run: the one named, else the only map no other map calls.
+fn entry_map(loaded: &Loaded, name: Option<&str>) -> miette::Result<MapId> {
+    if let Some(name) = name {
+        return loaded
+            .program
+            .map_named(name)
+            .map(|(id, _)| id)
+            .ok_or_else(|| miette!("{} has no map `{name}`", loaded.file.display()));
+    }
+    let roots = loaded.program.roots();
+    match roots.as_slice() {
+        [one] => Ok(*one),
+        _ => {
+            let names: Vec<&str> = roots
+                .iter()
+                .filter_map(|id| loaded.program.map(*id).map(|m| m.name.as_str()))
+                .collect();
+            Err(miette!(
+                help = format!("choose one with --map: {}", names.join(", ")),
+                "{} has {} maps that no other map calls",
+                loaded.file.display(),
+                names.len()
+            ))
+        }
+    }
+}
+
+fn time_zone(name: Option<&str>) -> miette::Result<Options> {
+    let time_zone = match name {
+        None => None,
+        Some(name) => Some(
+            ferry_runtime::convert::TimeZone::get(name)
+                .into_diagnostic()
+                .wrap_err_with(|| format!("unknown time zone `{name}`"))?,
+        ),
+    };
+    Ok(Options { time_zone })
+}
+
+fn run_specs(args: &run::RunArgs, zone: Option<&str>, color: bool) -> miette::Result<ExitCode> {
+    let specs = collect_specs(std::slice::from_ref(&args.spec))?;
+    let mut chosen = None;
+    for file in &specs {
+        let loaded = match load_spec(file, color)? {
+            Ok(l) => l,
+            Err(code) => return Ok(code),
+        };
+        let has_map = args
+            .map
+            .as_deref()
+            .is_none_or(|m| loaded.program.map_named(m).is_some());
+        if has_map {
+            if chosen.is_some() {
+                return Err(miette!(
+                    help = "name the spec file, or the map with --map",
+                    "more than one spec under {} could run",
+                    args.spec.display()
+                ));
+            }
+            chosen = Some(loaded);
+        }
+    }
+    let Some(loaded) = chosen else {
+        return Err(miette!(
+            "no spec under {} has the map to run",
+            args.spec.display()
+        ));
+    };
+    let entry = entry_map(&loaded, args.map.as_deref())?;
+    let interpreter = Interpreter::new(&loaded.program, entry, time_zone(zone)?);
+    run::cli_run(args, &interpreter)
+}
+
+/// The spec an example belongs to: the one whose file stem starts the case
+/// name, or the only spec of the folder.
+fn spec_of<'l>(example: &run::Example, specs: &'l [Loaded]) -> Option<&'l Loaded> {
+    let here: Vec<&Loaded> = specs
+        .iter()
+        .filter(|l| l.file.parent() == Some(example.spec_dir.as_path()))
+        .collect();
+    if let [only] = here.as_slice() {
+        return Some(only);
+    }
+    here.into_iter().find(|l| {
+        l.file
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .is_some_and(|stem| example.case.starts_with(stem))
+    })
+}
+
+fn test_examples(path: &Path, zone: Option<&str>, color: bool) -> miette::Result<ExitCode> {
+    let options = time_zone(zone)?;
+    let mut specs = Vec::new();
+    for file in collect_specs(&[path.to_path_buf()])? {
+        match load_spec(&file, color)? {
+            Ok(l) => specs.push(l),
+            Err(code) => return Ok(code),
+        }
+    }
+    let examples = run::examples(path);
+    if examples.is_empty() {
+        return Err(miette!(
+            help = "put `<case>.hl7` and `<case>.expected.json` in an `examples` folder beside the spec",
+            "no examples under {}",
+            path.display()
+        ));
+    }
+    let mut results = Vec::new();
+    for example in examples {
+        let outcome = match spec_of(&example, &specs) {
+            None => run::Outcome::Error(format!(
+                "no spec in {} matches the case name `{}`",
+                example.spec_dir.display(),
+                example.case
+            )),
+            Some(loaded) => {
+                let entry = entry_map(loaded, None)?;
+                let interpreter = Interpreter::new(&loaded.program, entry, options.clone());
+                run::run_example(&example, &interpreter)
+            }
+        };
+        results.push((example, outcome));
+    }
+    let mut out = std::io::stdout().lock();
+    let passed = run::report(&results, &mut out)
+        .into_diagnostic()
+        .wrap_err("cannot write the report")?;
+    Ok(if passed {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

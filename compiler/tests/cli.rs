@@ -27,8 +27,8 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
 }
 
 const CLEAN: &str =
-    "use fhir \"R4\"\n\nmap m: Encounter -> Encounter {\n  status = Encounter.status\n}\n";
-const BROKEN: &str = "use fhir \"R4\"\n\nmap m: Encounter -> Encounter {\n  status = Encounter.status via nowhere\n}\n";
+    "use fhir \"R4\"\n\nmap m: Encounter -> Encounter {\n  status = Encounter.status\n  class = Encounter.class\n}\n";
+const BROKEN: &str = "use fhir \"R4\"\n\nmap m: Encounter -> Encounter {\n  status = Encounter.status via nowhere\n  class = Encounter.class\n}\n";
 
 #[test]
 fn clean_spec_exits_0() {

@@ -50,7 +50,10 @@ enum Ty {
     Converted(&'static str),
     /// The output of a table: its codes, or `None` when `else => keep`
     /// passes input codes through.
-    Codes(Option<Vec<String>>),
+    ///
+    /// The second field is the value set the table's signature names (whose
+    /// misses the table itself reports).
+    Codes(Option<Vec<String>>, Option<String>),
     /// What a map call returns: an object of the map's target type.
     Object(String),
     /// `reject(...)`: no value.
@@ -78,6 +81,8 @@ impl Val {
 #[derive(Debug, Clone)]
 enum SourceTy {
     Message(&'static Structure),
+    /// A segment group, by its full name (`ORU_R01_ORDER_OBSERVATION`).
+    Group(&'static Structure, &'static Node),
     Segment(&'static Segment),
     Fhir(String),
     Record(String),
@@ -269,6 +274,9 @@ impl<'m> Checker<'m> {
             if let Ok(s) = v2.segment(name) {
                 return SourceTy::Segment(s);
             }
+            if let Some((s, g)) = find_group(v2, name) {
+                return SourceTy::Group(s, g);
+            }
         }
         if let Some(fhir) = self.fhir
             && fhir.type_def(name).is_ok()
@@ -304,7 +312,14 @@ impl<'m> Checker<'m> {
             .version
             .map_or(String::new(), |v| format!(" in HL7 v2 {v}"));
         let d = Diagnostic::new(Code::UnknownMapType, format!("unknown {role} type `{}`", ty.name))
-            .primary(ty.span, format!("not a message structure or segment{version}, a FHIR R4 type or a record"))
+            .primary(
+                ty.span,
+                if role == "target" {
+                    "not a FHIR R4 resource or datatype".to_owned()
+                } else {
+                    format!("not a message structure, segment or group{version}, a FHIR R4 type or a record")
+                },
+            )
             .help(did_you_mean(&found).unwrap_or_else(|| {
                 "name a message structure (`ADT_A01`), a segment (`PID`), a FHIR type (`Patient`) or a record of this file".to_owned()
             }));
@@ -667,7 +682,7 @@ impl<'m> Checker<'m> {
                     .help(format!("set it without `[]`: `{} = ...`", name.name));
                     self.report(d);
                 }
-                (Mode::Single, true) if steps.peek().is_some() || true => {
+                (Mode::Single, true) => {
                     let d = Diagnostic::new(
                         Code::AppendMismatch,
                         format!("`{}` is a list; say which item", name.name),
@@ -783,7 +798,7 @@ impl<'m> Checker<'m> {
             AssignValue::Expr(e) => {
                 let val = self.expr(e);
                 if let Some((element, mode, path)) = resolved {
-                    self.compatible(&val, &element, mode, &path, e);
+                    self.compatible(&val, &element, mode, &path, e, a.target.span);
                 }
             }
             AssignValue::Each(each) => {
@@ -827,11 +842,12 @@ impl<'m> Checker<'m> {
         mode: Mode,
         path: &str,
         e: &Expr,
+        target_span: Span,
     ) {
         let Some(fhir) = self.fhir else { return };
         let span = e.span;
         let before = self.diagnostics.len();
-        self.compatible_type(val, element, path, e, fhir);
+        self.compatible_type(val, element, path, e, fhir, target_span);
         // The type is the deeper mistake: report repetition only when it fits.
         if self.diagnostics.len() == before && val.many && mode != Mode::Append {
             let d = Diagnostic::new(
@@ -852,11 +868,12 @@ impl<'m> Checker<'m> {
         path: &str,
         e: &Expr,
         fhir: &'static FhirSchema,
+        target_span: Span,
     ) {
         let span = e.span;
         let Some(ft) = element.single_type() else {
             self.unknown_element(
-                span,
+                target_span,
                 &LookupError::ChoiceNotNarrowed {
                     path: path.to_owned(),
                     types: element
@@ -877,7 +894,7 @@ impl<'m> Checker<'m> {
                 Code::TypeMismatch,
                 format!("`{path}` is a {ft}, but this is {what}"),
             )
-            .primary(span, format!("{what}"))
+            .primary(span, what.to_owned())
         };
         match &val.ty {
             Ty::Unknown | Ty::Never => {}
@@ -892,6 +909,10 @@ impl<'m> Checker<'m> {
                 if let Some(c) = composite.filter(|_| dt != "TS") {
                     let first = c.component(1);
                     let help = match first {
+                        _ if required.is_some() => format!(
+                            "`{path}` takes a code of {}: read a coded field and translate it with `via`",
+                            required.map_or("its value set", |vs| vs.url())
+                        ),
                         Some(f) if primitive => format!(
                             "take a component: `.1` is {} ({})",
                             f.name(),
@@ -909,8 +930,13 @@ impl<'m> Checker<'m> {
                 }
                 if !primitive {
                     let d = mismatch(&format!("an HL7 {dt} value")).help(format!(
-                        "build the {ft} with a block: `{} {{ ... }}`",
-                        last_name(path)
+                        "build the {ft} with a block: `{}{} {{ ... }}`",
+                        last_name(path),
+                        if element.cardinality().is_repeating() {
+                            "[]"
+                        } else {
+                            ""
+                        }
                     ));
                     self.report(d);
                     return;
@@ -965,8 +991,13 @@ impl<'m> Checker<'m> {
                 }
                 if !primitive {
                     let d = mismatch("a string").help(format!(
-                        "build the {ft} with a block: `{} {{ ... }}`",
-                        last_name(path)
+                        "build the {ft} with a block: `{}{} {{ ... }}`",
+                        last_name(path),
+                        if element.cardinality().is_repeating() {
+                            "[]"
+                        } else {
+                            ""
+                        }
                     ));
                     self.report(d);
                     return;
@@ -1025,7 +1056,7 @@ impl<'m> Checker<'m> {
                     self.report(d);
                 }
             }
-            Ty::Codes(outputs) => {
+            Ty::Codes(outputs, declared) => {
                 if !primitive || !STRINGISH.contains(&ft) {
                     self.report(
                         mismatch("a code from a table").help(format!("`{path}` takes a {ft}")),
@@ -1044,6 +1075,8 @@ impl<'m> Checker<'m> {
                             .help("end the table with `else => \"code\"` or `else => reject`");
                             self.report(d);
                         }
+                        // The table reported its own misses against this value set.
+                        Some(_) if declared.as_deref() == Some(vs.url()) => {}
                         Some(codes) => {
                             let outside: Vec<&str> = codes
                                 .iter()
@@ -1222,13 +1255,18 @@ impl<'m> Checker<'m> {
             }
             ExprKind::Via { value, table } => {
                 let v = self.expr(value);
-                let outputs = self
-                    .tables
-                    .get(table.name.as_str())
-                    .map(|t| table_outputs(t));
+                let outputs = self.tables.get(table.name.as_str()).map(|t| {
+                    let declared = t
+                        .signature
+                        .as_ref()
+                        .filter(|sig| sig.output.kind.name == "fhir")
+                        .and_then(|sig| self.value_set_by_id(&sig.output.id.value))
+                        .map(|(url, _)| url);
+                    (table_outputs(t), declared)
+                });
                 Val {
                     ty: match outputs {
-                        Some(o) => Ty::Codes(o),
+                        Some((o, declared)) => Ty::Codes(o, declared),
                         None => Ty::Unknown,
                     },
                     many: v.many,
@@ -1245,7 +1283,7 @@ impl<'m> Checker<'m> {
                 let many = t.many || o.many;
                 let ty = match (&t.ty, &o.ty) {
                     (Ty::Text(a), Ty::Text(b)) if a != b => {
-                        Ty::Codes(Some(vec![a.clone(), b.clone()]))
+                        Ty::Codes(Some(vec![a.clone(), b.clone()]), None)
                     }
                     (Ty::Unknown | Ty::Never, _) => o.ty,
                     _ => t.ty,
@@ -1263,6 +1301,30 @@ impl<'m> Checker<'m> {
                 self.map_argument(arg, val, source, name);
             }
             return Val::one(sig.target.map_or(Ty::Unknown, Ty::Object));
+        }
+        if matches!(
+            name,
+            "concat" | "uuid5" | "string" | "code" | "upper" | "lower" | "trim" | "reference"
+        ) {
+            for (arg, val) in c.args.iter().zip(&args) {
+                let what = match &val.ty {
+                    Ty::Object(t) => Some(format!("a {t} built by a map")),
+                    Ty::Record(r) => Some(format!("a whole `{r}` record")),
+                    Ty::Message(s) => Some(format!("a whole {} message", s.name())),
+                    Ty::Group { .. } => Some("a whole segment group".to_owned()),
+                    Ty::Segment(s) => Some(format!("a whole {} segment", s.id())),
+                    _ => None,
+                };
+                if let Some(what) = what {
+                    let d = Diagnostic::new(
+                        Code::TypeMismatch,
+                        format!("`{name}()` takes text, but this is {what}"),
+                    )
+                    .primary(arg.span, what)
+                    .help("pass a field, a component or an element holding text");
+                    self.report(d);
+                }
+            }
         }
         let first = || args.first().cloned().unwrap_or_else(Val::unknown);
         let converted = |k: &'static str| Val::one(Ty::Converted(k));
@@ -1318,7 +1380,9 @@ impl<'m> Checker<'m> {
             .help("choose one: `[1]`, `[where ...]`, or convert inside `each`");
             self.report(d);
         }
-        if let Ty::Hl7(dt) = &arg.ty {
+        if let Ty::Hl7(dt) = &arg.ty
+            && dt != ferry_schema::VARIES
+        {
             let kind = v2_kind(dt);
             let composite = self
                 .v2
@@ -1350,6 +1414,7 @@ impl<'m> Checker<'m> {
             (_, Ty::Unknown) | (SourceTy::Unknown, _) => true,
             (SourceTy::Message(s), Ty::Message(t)) => s.name() == t.name(),
             (SourceTy::Segment(s), Ty::Segment(t)) => s.id() == t.id(),
+            (SourceTy::Group(_, g), Ty::Group { node, .. }) => g.name() == node.name(),
             (SourceTy::Fhir(s), Ty::Fhir(t) | Ty::Object(t)) => s == t,
             (SourceTy::Record(s), Ty::Record(t)) => s == t,
             _ => false,
@@ -1358,6 +1423,7 @@ impl<'m> Checker<'m> {
             let wanted = match source {
                 SourceTy::Message(s) => format!("a {} message", s.name()),
                 SourceTy::Segment(s) => format!("a {} segment", s.id()),
+                SourceTy::Group(s, g) => format!("a {} group", g.short_name_in(s.name())),
                 SourceTy::Fhir(t) => format!("a FHIR {t}"),
                 SourceTy::Record(r) => format!("a `{r}` record"),
                 SourceTy::Unknown => "its source".to_owned(),
@@ -1372,7 +1438,7 @@ impl<'m> Checker<'m> {
                 format!("map `{map}` converts one source at a time"),
             )
             .primary(arg.span, "may yield several values")
-            .help(format!("call it inside `each`, or choose one with `[1]`"));
+            .help("call it inside `each`, or choose one with `[1]`");
             self.report(d);
         }
     }
@@ -1402,8 +1468,6 @@ impl<'m> Checker<'m> {
         // step yields, in message order: the value is then as single as it
         // was before that step. A segment or group found below repeating
         // groups flattens their occurrences, so `OBX[1]` is the first OBX.
-        let mut before_repeat = false;
-        let mut repeat_pending = val.many;
         for step in &p.steps {
             match &step.kind {
                 // 0 and out-of-range positions are already reported by the parser.
@@ -1455,34 +1519,34 @@ impl<'m> Checker<'m> {
                         self.report(d);
                         return Val::unknown();
                     };
-                    before_repeat = val.many;
-                    repeat_pending = field.repeats();
                     val = Val {
                         ty: Ty::Hl7(dt.to_owned()),
                         many: val.many || field.repeats(),
                     };
                 }
                 StepKind::Position(n) => {
-                    repeat_pending = false;
                     val = self.component(&val, *n, step.span);
                     if matches!(val.ty, Ty::Unknown) {
                         return val;
                     }
                 }
                 StepKind::Member(name) => {
-                    let next = self.member(&val, name, step.span);
+                    // The label points at the name, not at the dot before it.
+                    let name_span = Span::new(
+                        step.span.file,
+                        step.span.start as usize + 1,
+                        step.span.end as usize,
+                    );
+                    let next = self.member(&val, name, name_span);
                     if matches!(next.ty, Ty::Unknown) {
                         return next;
                     }
-                    before_repeat = val.many;
-                    repeat_pending = next.many;
                     val = next;
                 }
+                // A selector picks from all the values so far, in message
+                // order (the interpreter's lists are flat): one value.
                 StepKind::Index(_) => {
-                    if repeat_pending {
-                        val.many = before_repeat;
-                    }
-                    repeat_pending = false;
+                    val.many = false;
                 }
                 StepKind::Where(cond) => {
                     self.relative.push(Val {
@@ -1492,14 +1556,10 @@ impl<'m> Checker<'m> {
                     self.expr(cond);
                     self.relative.pop();
                     // In a single-valued place a filter takes the first match.
-                    if repeat_pending {
-                        val.many = before_repeat;
-                    }
-                    repeat_pending = false;
+                    val.many = false;
                 }
                 StepKind::All => {
                     val.many = true;
-                    repeat_pending = false;
                 }
             }
         }
@@ -1545,6 +1605,18 @@ impl<'m> Checker<'m> {
                     }
                     return None;
                 }
+                SourceTy::Group(s, g) if alias.is_none() => {
+                    if g.name() == root.name {
+                        return Some(Val::one(Ty::Group {
+                            structure: s,
+                            node: g,
+                        }));
+                    }
+                    if let Some(v) = self.find_in(s, g.children(), &root.name, root.span, false) {
+                        return Some(v);
+                    }
+                    return None;
+                }
                 SourceTy::Unknown => return None,
                 _ => {}
             }
@@ -1584,6 +1656,15 @@ impl<'m> Checker<'m> {
         repeats_above: bool,
     ) -> Option<Val> {
         let mut found: Vec<(&'static Node, bool, String)> = Vec::new();
+        // A direct child wins over deeper namesakes (`ORDER_OBSERVATION.NTE`
+        // is the order's NTE, not an observation's).
+        if let Some(node) = nodes
+            .iter()
+            .find(|n| n.short_name_in(structure.name()) == name)
+        {
+            let many = repeats_above || node.cardinality().is_repeating();
+            return Some(self.node_val(structure, node, many));
+        }
         collect(structure, nodes, name, repeats_above, "", &mut found);
         match found.as_slice() {
             [(node, many, _)] => Some(self.node_val(structure, node, *many)),
@@ -1816,6 +1897,7 @@ enum Mode {
 fn source_val(ty: &SourceTy) -> Ty {
     match ty {
         SourceTy::Message(s) => Ty::Message(s),
+        SourceTy::Group(structure, node) => Ty::Group { structure, node },
         SourceTy::Segment(s) => Ty::Segment(s),
         SourceTy::Fhir(t) => Ty::Fhir(t.clone()),
         SourceTy::Record(r) => Ty::Record(r.clone()),
@@ -1950,4 +2032,28 @@ fn step_end(next: Option<&&TargetStep>, fallback: Span) -> Span {
         Some(TargetStep::Append(s) | TargetStep::Index(_, s)) => *s,
         _ => fallback,
     }
+}
+
+/// A group by its full name (`ORU_R01_ORDER_OBSERVATION`), in any structure.
+pub(crate) fn find_group(
+    v2: &'static V2Schema,
+    name: &str,
+) -> Option<(&'static Structure, &'static Node)> {
+    fn walk(nodes: &'static [Node], name: &str) -> Option<&'static Node> {
+        for node in nodes {
+            if node.is_group() {
+                if node.name() == name {
+                    return Some(node);
+                }
+                if let Some(found) = walk(node.children(), name) {
+                    return Some(found);
+                }
+            }
+        }
+        None
+    }
+    v2.structures()
+        .iter()
+        .filter(|s| name.starts_with(s.name()))
+        .find_map(|s| walk(s.children(), name).map(|g| (s, g)))
 }

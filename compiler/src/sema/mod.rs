@@ -6,6 +6,7 @@ mod builtins;
 mod check;
 
 pub use check::check;
+pub(crate) use check::find_group;
 
 use std::collections::BTreeMap;
 

@@ -1,0 +1,373 @@
+//! Stage 3: the mapping plan. A checked module lowered to what execution
+//! needs: every map, table and path resolved to positions (structure child
+//! indexes, field and component numbers, element names), every binding to a
+//! slot number, every call to a map or built-in by index. The interpreter
+//! runs it; the Rust backend will print it.
+//!
+//! Lowering happens only for a module without errors (`lower::lower`).
+
+pub mod lower;
+
+use ferry_schema::{Hl7Version, Node, Structure};
+
+use crate::span::Span;
+
+/// Index of a map in [`Program::maps`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct MapId(pub u32);
+
+/// Index of a table in [`Program::tables`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TableId(pub u32);
+
+/// A binding's storage: `let`, `each ... as` and source aliases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Slot(pub u32);
+
+/// One checked spec, ready to run.
+#[derive(Debug)]
+pub struct Program {
+    pub hl7_version: Option<Hl7Version>,
+    pub maps: Vec<MapPlan>,
+    pub tables: Vec<TablePlan>,
+}
+
+impl Program {
+    pub fn map(&self, id: MapId) -> Option<&MapPlan> {
+        self.maps.get(id.0 as usize)
+    }
+
+    pub fn map_named(&self, name: &str) -> Option<(MapId, &MapPlan)> {
+        self.maps
+            .iter()
+            .enumerate()
+            .find(|(_, m)| m.name == name)
+            .map(|(i, m)| (MapId(u32::try_from(i).unwrap_or(u32::MAX)), m))
+    }
+
+    pub fn table(&self, id: TableId) -> Option<&TablePlan> {
+        self.tables.get(id.0 as usize)
+    }
+
+    /// The maps no other map calls: the entry points of a spec.
+    pub fn roots(&self) -> Vec<MapId> {
+        let mut called = vec![false; self.maps.len()];
+        for map in &self.maps {
+            block_calls(&map.body, &mut called);
+        }
+        (0..self.maps.len())
+            .filter(|&i| !called.get(i).copied().unwrap_or(false))
+            .filter_map(|i| u32::try_from(i).ok().map(MapId))
+            .collect()
+    }
+}
+
+fn block_calls(block: &Block, called: &mut [bool]) {
+    for op in &block.ops {
+        match op {
+            Op::Set { value, .. } | Op::Let { value, .. } | Op::RequireSource { value, .. } => {
+                expr_calls(value, called);
+            }
+            Op::Object { body, .. } => block_calls(body, called),
+            Op::EachObject { source, body, .. } | Op::Each { source, body, .. } => {
+                expr_calls(source, called);
+                block_calls(body, called);
+            }
+            Op::When {
+                cond,
+                then,
+                otherwise,
+            } => {
+                expr_calls(cond, called);
+                block_calls(then, called);
+                block_calls(otherwise, called);
+            }
+        }
+    }
+}
+
+fn expr_calls(e: &Expr, called: &mut [bool]) {
+    match e {
+        Expr::MapCall(id, args) => {
+            if let Some(c) = called.get_mut(id.0 as usize) {
+                *c = true;
+            }
+            args.iter().for_each(|a| expr_calls(a, called));
+        }
+        Expr::Const(_) | Expr::Source(_) | Expr::Slot(_) | Expr::Current => {}
+        Expr::Nav(base, navs) => {
+            expr_calls(base, called);
+            for nav in navs {
+                if let Nav::Where(cond) = nav {
+                    expr_calls(cond, called);
+                }
+            }
+        }
+        Expr::Call(_, args) => args.iter().for_each(|a| expr_calls(a, called)),
+        Expr::Lookup(_, a) | Expr::Not(a) => expr_calls(a, called),
+        Expr::Coalesce(a, b) | Expr::Compare(_, a, b) | Expr::And(a, b) | Expr::Or(a, b) => {
+            expr_calls(a, called);
+            expr_calls(b, called);
+        }
+        Expr::In(a, options) => {
+            expr_calls(a, called);
+            options.iter().for_each(|o| expr_calls(o, called));
+        }
+        Expr::If(a, b, c) => {
+            expr_calls(a, called);
+            expr_calls(b, called);
+            expr_calls(c, called);
+        }
+    }
+}
+
+/// A map: sources, the type it builds and its rules.
+#[derive(Debug)]
+pub struct MapPlan {
+    pub name: String,
+    pub span: Span,
+    pub sources: Vec<SourcePlan>,
+    /// The FHIR type built (`Patient`, `HumanName`...).
+    pub target: String,
+    /// Whether the target is a resource (its output gets `resourceType`).
+    pub target_is_resource: bool,
+    pub body: Block,
+    /// Number of slots the map's bindings use.
+    pub slots: u32,
+}
+
+#[derive(Debug, Clone)]
+pub enum SourcePlan {
+    /// A whole HL7 v2 message of this structure.
+    Message(&'static Structure),
+    /// One segment (`PID`).
+    Segment(String),
+    /// One segment group instance (`ORU_R01_ORDER_OBSERVATION`).
+    Group(&'static Structure, &'static Node),
+    /// A FHIR resource or datatype (JSON).
+    Fhir(String),
+    /// A vendor record (JSON).
+    Record(String),
+}
+
+/// Rules, in order, plus the elements the object they build must hold.
+#[derive(Debug, Default)]
+pub struct Block {
+    pub ops: Vec<Op>,
+    /// Element names that must be present when the object is done: FHIR's
+    /// required (min ≥ 1) children and `require`d target elements.
+    pub required: Vec<Required>,
+    /// Whether a rule reads the input. An object whose rules read input
+    /// but found none is not written, even when it holds constants
+    /// (`valueQuantity { value = ...; system = "http://unitsofmeasure.org" }`
+    /// for an absent value); an object of constants only always is.
+    pub reads_input: bool,
+}
+
+impl Block {
+    /// Computes [`Block::reads_input`] from the ops.
+    pub fn with_reads_input(mut self) -> Block {
+        self.reads_input = self.ops.iter().any(|op| match op {
+            Op::Set { value, .. } => !matches!(value, Expr::Const(_)),
+            Op::Object { body, .. } => body.reads_input,
+            Op::EachObject { .. } | Op::Each { .. } | Op::When { .. } => true,
+            Op::Let { .. } | Op::RequireSource { .. } => false,
+        });
+        self
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Required {
+    pub element: String,
+    /// The full FHIR path, for the rejection reason (`Encounter.class`).
+    pub path: String,
+    /// `require ... else "reason"`.
+    pub reason: Option<String>,
+}
+
+#[derive(Debug)]
+pub enum Op {
+    /// `target = value`.
+    Set {
+        target: Vec<TargetStep>,
+        value: Expr,
+    },
+    /// `target { ... }`: fill one object at `target`.
+    Object {
+        target: Vec<TargetStep>,
+        body: Block,
+    },
+    /// `target[] = each source as x { ... }`: one object per item.
+    EachObject {
+        target: Vec<TargetStep>,
+        source: Expr,
+        slot: Slot,
+        body: Block,
+    },
+    /// `each source as x { ... }`: the rules once per item.
+    Each {
+        source: Expr,
+        slot: Slot,
+        body: Block,
+    },
+    Let {
+        slot: Slot,
+        value: Expr,
+    },
+    When {
+        cond: Expr,
+        then: Block,
+        otherwise: Block,
+    },
+    /// `require PID-3 else "..."`: the source value must be present.
+    RequireSource {
+        value: Expr,
+        what: String,
+        reason: Option<String>,
+    },
+}
+
+/// One step of a target path: an element and how it is addressed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TargetStep {
+    pub name: String,
+    pub mode: Mode,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// `x`: the element itself.
+    Single,
+    /// `x[]`: a new item.
+    Append,
+    /// `x[n]`: the n-th item (from 1), created if needed.
+    Index(u32),
+}
+
+#[derive(Debug, Clone)]
+pub enum Const {
+    Text(String),
+    /// Kept as written.
+    Number(String),
+    Bool(bool),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compare {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Builtin {
+    Date,
+    DateTime,
+    Instant,
+    Time,
+    Decimal,
+    Integer,
+    Code,
+    String,
+    Uuid5,
+    Reference,
+    Concat,
+    Valued,
+    Count,
+    First,
+    Upper,
+    Lower,
+    Trim,
+    Reject,
+}
+
+impl Builtin {
+    pub fn from_name(name: &str) -> Option<Builtin> {
+        Some(match name {
+            "date" => Builtin::Date,
+            "datetime" => Builtin::DateTime,
+            "instant" => Builtin::Instant,
+            "time" => Builtin::Time,
+            "decimal" => Builtin::Decimal,
+            "integer" => Builtin::Integer,
+            "code" => Builtin::Code,
+            "string" => Builtin::String,
+            "uuid5" => Builtin::Uuid5,
+            "reference" => Builtin::Reference,
+            "concat" => Builtin::Concat,
+            "valued" => Builtin::Valued,
+            "count" => Builtin::Count,
+            "first" => Builtin::First,
+            "upper" => Builtin::Upper,
+            "lower" => Builtin::Lower,
+            "trim" => Builtin::Trim,
+            "reject" => Builtin::Reject,
+            _ => return None,
+        })
+    }
+}
+
+/// A value computation. Every expression yields a list of values; where one
+/// value goes, the first is taken (the checker made sure a choice was made).
+#[derive(Debug, Clone)]
+pub enum Expr {
+    Const(Const),
+    /// The i-th source of the running map.
+    Source(u32),
+    Slot(Slot),
+    /// The item a `[where ...]` filter tests.
+    Current,
+    Nav(Box<Expr>, Vec<Nav>),
+    Call(Builtin, Vec<Expr>),
+    MapCall(MapId, Vec<Expr>),
+    Lookup(TableId, Box<Expr>),
+    Coalesce(Box<Expr>, Box<Expr>),
+    Compare(Compare, Box<Expr>, Box<Expr>),
+    And(Box<Expr>, Box<Expr>),
+    Or(Box<Expr>, Box<Expr>),
+    Not(Box<Expr>),
+    In(Box<Expr>, Vec<Expr>),
+    If(Box<Expr>, Box<Expr>, Box<Expr>),
+}
+
+/// One navigation step over a list of values.
+#[derive(Debug, Clone)]
+pub enum Nav {
+    /// From a message or group instance: the instances of the node reached
+    /// by these child indexes (a path through the structure), flattened in
+    /// message order.
+    Node(Vec<usize>),
+    /// From segments: the repetitions of field n.
+    Field(u32),
+    /// From repetitions or components: component or subcomponent n.
+    Component(u32),
+    /// From JSON values (FHIR, records): a member, arrays flattened.
+    Member(String),
+    /// Keep the n-th value (from 1).
+    Index(u32),
+    /// Keep the values for which the condition holds.
+    Where(Box<Expr>),
+    /// Keep all values.
+    All,
+}
+
+/// A code table.
+#[derive(Debug)]
+pub struct TablePlan {
+    pub name: String,
+    pub rows: Vec<(String, String)>,
+    pub otherwise: Otherwise,
+}
+
+#[derive(Debug, Clone)]
+pub enum Otherwise {
+    Code(String),
+    Keep,
+    Absent,
+    /// No `else`, or `else => reject`: an unlisted code rejects the message.
+    Reject,
+}
