@@ -26,8 +26,7 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
     path.display().to_string()
 }
 
-const CLEAN: &str =
-    "use fhir \"R4\"\n\nmap m: Encounter -> Encounter {\n  status = Encounter.status\n  class = Encounter.class\n}\n";
+const CLEAN: &str = "use fhir \"R4\"\n\nmap m: Encounter -> Encounter {\n  status = Encounter.status\n  class = Encounter.class\n}\n";
 const BROKEN: &str = "use fhir \"R4\"\n\nmap m: Encounter -> Encounter {\n  status = Encounter.status via nowhere\n  class = Encounter.class\n}\n";
 
 #[test]
@@ -166,4 +165,123 @@ fn explain_prints_every_code() {
     let out = ferry(&["explain", "E9999"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no diagnostic code"));
+}
+
+fn specs() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../specs")
+}
+
+#[test]
+fn run_converts_a_shipped_sample() {
+    let spec = specs().join("hl7v2/adt_a01.ferry");
+    let input = specs().join("hl7v2/examples/adt_a01-ms-adt-a01-01.hl7");
+    let out = Command::new(env!("CARGO_BIN_EXE_ferry"))
+        .args(["run", spec.to_str().unwrap(), input.to_str().unwrap()])
+        .env("FERRY_TIME_ZONE", "America/New_York")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(stdout.lines().count(), 1, "one NDJSON line per message");
+    let bundle: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(bundle["resourceType"], "Bundle");
+    assert_eq!(bundle["type"], "transaction");
+    let patient = &bundle["entry"][0]["resource"];
+    assert_eq!(patient["resourceType"], "Patient");
+    assert_eq!(patient["gender"], "male");
+    assert_eq!(patient["birthDate"], "1988-08-18");
+    assert_eq!(patient["name"][0]["family"], "EVERYMAN");
+    let encounter = &bundle["entry"][1]["resource"];
+    assert_eq!(encounter["class"]["code"], "PRENC");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("converted 1, rejected 0"));
+}
+
+#[test]
+fn run_rejects_with_a_located_reason_and_exit_3() {
+    let dir = temp_dir("reject");
+    // PV1-2 "P" converts; the message without PID cannot be keyed.
+    let good = std::fs::read(specs().join("hl7v2/examples/adt_a01-ms-adt-a01-01.hl7")).unwrap();
+    let mut input = good.clone();
+    input.extend_from_slice(
+        b"\nMSH|^~\\&|A|B|C|D|20200101||ADT^A01|X1|P|2.5.1\nEVN|A01|20200101\nPV1|1|I\n",
+    );
+    let file = write(&dir, "two.hl7", &input);
+    let rejects = dir.join("rejects.ndjson");
+    let out = Command::new(env!("CARGO_BIN_EXE_ferry"))
+        .args([
+            "run",
+            specs().join("hl7v2/adt_a01.ferry").to_str().unwrap(),
+            &file,
+            "--rejects",
+            rejects.to_str().unwrap(),
+        ])
+        .env("FERRY_TIME_ZONE", "America/New_York")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(String::from_utf8(out.stdout).unwrap().lines().count(), 1);
+    let rejects = std::fs::read_to_string(rejects).unwrap();
+    let reject: serde_json::Value = serde_json::from_str(rejects.trim()).unwrap();
+    assert_eq!(reject["message"], 2);
+    assert_eq!(reject["code"], "ID-KEY");
+    assert!(reject["offset"].as_u64().unwrap() > 0);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("converted 1, rejected 1"));
+}
+
+#[test]
+fn run_refuses_a_spec_with_errors() {
+    let dir = temp_dir("badspec");
+    let spec = write(&dir, "bad.ferry", BROKEN.as_bytes());
+    let input = write(&dir, "in.json", b"{}");
+    let out = ferry(&["run", &spec, &input]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("E0102"));
+}
+
+#[test]
+fn test_command_passes_the_shipped_examples_and_fails_a_wrong_one() {
+    let out = Command::new(env!("CARGO_BIN_EXE_ferry"))
+        .args(["test", specs().to_str().unwrap()])
+        .env("FERRY_TIME_ZONE", "America/New_York")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("5 passed; 0 failed"), "{stdout}");
+
+    // A copy of one example with one expected value changed fails, with a diff.
+    let dir = temp_dir("wrong-example");
+    std::fs::create_dir_all(dir.join("examples")).unwrap();
+    std::fs::copy(
+        specs().join("hl7v2/adt_a01.ferry"),
+        dir.join("adt_a01.ferry"),
+    )
+    .unwrap();
+    std::fs::copy(
+        specs().join("hl7v2/examples/adt_a01-ms-adt-a01-01.hl7"),
+        dir.join("examples/adt_a01-case.hl7"),
+    )
+    .unwrap();
+    let expected =
+        std::fs::read_to_string(specs().join("hl7v2/examples/adt_a01-ms-adt-a01-01.expected.json"))
+            .unwrap()
+            .replace("\"1988-08-18\"", "\"1988-08-19\"");
+    std::fs::write(dir.join("examples/adt_a01-case.expected.json"), expected).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_ferry"))
+        .args(["test", dir.to_str().unwrap()])
+        .env("FERRY_TIME_ZONE", "America/New_York")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("birthDate"), "{stdout}");
+    assert!(
+        stdout.contains("1988-08-19") && stdout.contains("1988-08-18"),
+        "{stdout}"
+    );
 }

@@ -622,7 +622,7 @@ impl<'a, 'p> Run<'a, 'p> {
                     "TABLE",
                     self.location(v),
                     format!(
-                        "the code is not in table `{}`, which has no `else`",
+                        "the code is not listed in table `{}`, which rejects unlisted codes",
                         plan.name
                     ),
                 )

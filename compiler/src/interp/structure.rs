@@ -85,9 +85,13 @@ fn fill<'s>(
     let mut first = 0;
     let mut filled = vec![false; nodes.len()];
     while let Some(id) = ids.get(*pos) {
-        // A required child not yet filled cannot be skipped: the search
-        // stops there (so an OBX before its OBR does not close the order).
+        // Inside a group a required child not yet filled cannot be skipped:
+        // the search stops there (so an OBX before its OBR does not close
+        // the order). At the message's top level real feeds often leave out
+        // required segments (EVN, PV1), so there it can.
+        let top = open.is_empty();
         let stop = (first..nodes.len())
+            .filter(|_| !top)
             .find(|&k| {
                 nodes.get(k).is_some_and(|n| n.cardinality().min > 0)
                     && !filled.get(k).copied().unwrap_or(true)
@@ -200,6 +204,17 @@ mod unplaced {
 mod required_children {
     use super::*;
     use ferry_schema::{Hl7Version, hl7v2};
+
+    /// A message without its EVN (required, often missing) still places
+    /// its PID at the top level.
+    #[test]
+    fn a_missing_required_segment_at_the_top_is_skipped() {
+        let v2 = hl7v2(Hl7Version::V2_5_1).unwrap();
+        let adt = v2.structure("ADT_A01").unwrap();
+        let segments: Vec<&[u8]> = "MSH PID NK1 PV1".split(' ').map(str::as_bytes).collect();
+        let tree = place(adt, &segments);
+        assert!(tree.unplaced.is_empty(), "{:?}", tree.unplaced);
+    }
 
     /// An OBX between ORC and its (required) OBR is set aside: the order
     /// keeps its OBR instead of splitting into two orders.
