@@ -285,3 +285,27 @@ fn test_command_passes_the_shipped_examples_and_fails_a_wrong_one() {
         "{stdout}"
     );
 }
+
+#[test]
+fn a_message_of_another_type_is_rejected_at_msh_9() {
+    let spec = specs().join("hl7v2/adt_a01.ferry");
+    let input = specs().join("hl7v2/examples/oru_r01-ig-lipid-panel.hl7");
+    let out = Command::new(env!("CARGO_BIN_EXE_ferry"))
+        .args(["run", spec.to_str().unwrap(), input.to_str().unwrap()])
+        .env("FERRY_TIME_ZONE", "America/New_York")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let reject: serde_json::Value = serde_json::from_str(stderr.lines().next().unwrap()).unwrap();
+    assert_eq!(reject["code"], "MESSAGE-TYPE");
+    assert!(
+        reject["location"].as_str().unwrap().contains("MSH-9"),
+        "{reject}"
+    );
+    assert_eq!(
+        reject["reason"],
+        "the message is a ORU_R01; this map reads ADT_A01"
+    );
+}

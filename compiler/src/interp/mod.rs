@@ -53,6 +53,55 @@ impl<'p> Interpreter<'p> {
     }
 }
 
+impl Interpreter<'_> {
+    /// A map of structure S reads only messages of structure S: MSH-9.3
+    /// where the sender gives it, else the trigger event's structure
+    /// (ADT^A04 reads as ADT_A01).
+    fn check_message_type(
+        &self,
+        structure: &ferry_schema::Structure,
+        segments: &[Segment<'_>],
+        ordinal: u32,
+    ) -> Result<(), Rejection> {
+        let Some(msh) = segments.first() else {
+            return Ok(());
+        };
+        let field = msh.field(9);
+        let rep = field.repetition(1);
+        let (kind, event, declared) = (
+            rep.component(1).text(),
+            rep.component(2).text(),
+            rep.component(3).text(),
+        );
+        // The event's structure decides; MSH-9.3 is accepted too, since
+        // senders often name the event there (ADT^A08^ADT_A08).
+        let by_event = self
+            .program
+            .hl7_version
+            .and_then(|v| ferry_schema::hl7v2(v).ok())
+            .and_then(|v2| v2.structure_for_event(&kind, &event).ok())
+            .map(|s| s.name().to_owned());
+        if by_event.as_deref() == Some(structure.name()) || declared == structure.name() {
+            return Ok(());
+        }
+        let reason = match by_event {
+            Some(other) => format!(
+                "the message is a {other}; this map reads {}",
+                structure.name()
+            ),
+            None => format!(
+                "the message type in MSH-9 is not one of {}'s events",
+                structure.name()
+            ),
+        };
+        Err(Rejection::new(
+            "MESSAGE-TYPE",
+            field.location().in_message(ordinal),
+            reason,
+        ))
+    }
+}
+
 impl Converter for Interpreter<'_> {
     fn input_kind(&self) -> InputKind {
         match self.entry().and_then(|m| m.sources.first()) {
@@ -80,6 +129,7 @@ impl Converter for Interpreter<'_> {
                     .parse_numbered(document.bytes, Some(document.ordinal))
                     .map_err(Rejection::from)?;
                 let segments: Vec<Segment<'_>> = message.segments().collect();
+                self.check_message_type(structure, &segments, document.ordinal)?;
                 let ids: Vec<&[u8]> = segments.iter().map(|s| s.id()).collect();
                 let tree = structure::place(structure, &ids);
                 let run = Run {
