@@ -252,7 +252,7 @@ fn test_command_passes_the_shipped_examples_and_fails_a_wrong_one() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
-    assert!(stdout.contains("5 passed; 0 failed"), "{stdout}");
+    assert!(stdout.contains("7 passed; 0 failed"), "{stdout}");
 
     // A copy of one example with one expected value changed fails, with a diff.
     let dir = temp_dir("wrong-example");

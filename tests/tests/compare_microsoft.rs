@@ -468,28 +468,13 @@ const CATEGORIES: &[Category] = &[
     },
     Category {
         id: "local-code-system",
-        reason: "OBX-3 with a CWE.3 other than LN: we copy CWE.3 into system as is, Microsoft prefixes http://example.com/v2-to-fhir-converter/CodeSystem/; codes agree",
+        reason: "OBX-3 with a local coding system: we leave system out (no URI for it), Microsoft prefixes http://example.com/v2-to-fhir-converter/CodeSystem/; codes agree",
         matches: |r| {
             r.kind() == "Observation.code"
                 && r.verdict == Verdict::Differ
                 && r.ours.iter().all(|c| !c.starts_with("http://loinc.org|"))
                 && codes_of(&r.ours) == codes_of(&r.theirs)
         },
-    },
-    Category {
-        id: "coded-value-system",
-        reason: "coded OBX-5: oru_r01.ferry does not map CWE.3 to coding.system; Microsoft maps SCT to http://snomed.info/sct (spec gap)",
-        matches: |r| {
-            r.kind() == "Observation.value"
-                && r.verdict == Verdict::Differ
-                && r.ours.iter().all(|v| v.starts_with("coded |"))
-                && codes_of(&r.ours) == codes_of(&r.theirs)
-        },
-    },
-    Category {
-        id: "unit-system-claimed",
-        reason: "oru_r01.ferry always sets valueQuantity.system to UCUM; Microsoft and the IG (CWE[Quantity]) only when OBX-6.3 is valued",
-        matches: |r| r.kind() == "Observation.unit.system" && r.verdict == Verdict::OnlyOurs,
     },
     Category {
         id: "obx-outside-order",

@@ -303,11 +303,22 @@ struct Run<'a, 'p> {
     message: u32,
 }
 
+/// A `require` of a target element, checked when its object is complete.
+#[derive(Debug, Clone)]
+struct Pending {
+    steps: Vec<String>,
+    path: String,
+    reason: Option<String>,
+}
+
 /// Bindings of one running map.
 struct Frame<'a> {
     sources: Vec<Vec<V<'a>>>,
     slots: Vec<Vec<V<'a>>>,
     current: Vec<V<'a>>,
+    /// `require`s met while building each open object, innermost last;
+    /// checked when the object is complete.
+    pending: Vec<Vec<Pending>>,
 }
 
 type R<T> = Result<T, Rejection>;
@@ -322,6 +333,7 @@ impl<'a, 'p> Run<'a, 'p> {
             sources,
             slots: vec![Vec::new(); map.slots as usize],
             current: Vec::new(),
+            pending: vec![Vec::new()],
         };
         let mut object = Out::Obj(Vec::new());
         if map.target_is_resource {
@@ -332,6 +344,7 @@ impl<'a, 'p> Run<'a, 'p> {
         }
         self.block(&map.body, &mut frame, &mut object, false)?;
         self.required(&map.body, &object)?;
+        self.pending(&mut frame, &object)?;
         Ok(object)
     }
 
@@ -361,6 +374,28 @@ impl<'a, 'p> Run<'a, 'p> {
     /// Runs a block's rules into `object`; returns how many values read
     /// from the input were placed (constants count only under a `when`,
     /// whose condition read the input).
+    /// Checks the `require`s met while building a map's result.
+    fn pending(&self, frame: &mut Frame<'a>, object: &Out) -> R<()> {
+        for p in frame.pending.pop().unwrap_or_default() {
+            self.check_pending(&p, object)?;
+        }
+        Ok(())
+    }
+
+    fn check_pending(&self, p: &Pending, object: &Out) -> R<()> {
+        if has_path(object, &p.steps) {
+            return Ok(());
+        }
+        let reason = match &p.reason {
+            Some(r) => format!("{}: {r}", p.path),
+            None => format!(
+                "{} is required, and the message gives no value for it",
+                p.path
+            ),
+        };
+        Err(Rejection::new("REQUIRED", self.here(), reason))
+    }
+
     fn block(
         &self,
         block: &Block,
@@ -383,11 +418,17 @@ impl<'a, 'p> Run<'a, 'p> {
         conditional: bool,
     ) -> R<Option<(Out, usize)>> {
         let mut inner = Out::Obj(Vec::new());
-        let derived = self.block(body, frame, &mut inner, conditional)?;
+        frame.pending.push(Vec::new());
+        let derived = self.block(body, frame, &mut inner, conditional);
+        let pending = frame.pending.pop().unwrap_or_default();
+        let derived = derived?;
         if inner.is_empty() || (body.reads_input && derived == 0) {
             return Ok(None);
         }
         self.required(body, &inner)?;
+        for p in &pending {
+            self.check_pending(p, &inner)?;
+        }
         Ok(Some((inner, derived)))
     }
 
@@ -459,6 +500,20 @@ impl<'a, 'p> Run<'a, 'p> {
                 } else {
                     self.block(otherwise, frame, object, true)?
                 }
+            }
+            Op::RequireTarget {
+                steps,
+                path,
+                reason,
+            } => {
+                if let Some(open) = frame.pending.last_mut() {
+                    open.push(Pending {
+                        steps: steps.clone(),
+                        path: path.clone(),
+                        reason: reason.clone(),
+                    });
+                }
+                0
             }
             Op::RequireSource {
                 value,
@@ -1018,5 +1073,21 @@ fn compare(op: Compare, a: Option<&V<'_>>, b: Option<&V<'_>>) -> bool {
             ordering,
             Some(std::cmp::Ordering::Greater | std::cmp::Ordering::Equal)
         ),
+    }
+}
+
+/// Whether `out` holds a non-empty value at the element names `steps`
+/// (through arrays: any item).
+fn has_path(out: &Out, steps: &[String]) -> bool {
+    let Some((first, rest)) = steps.split_first() else {
+        return !out.is_empty();
+    };
+    match out {
+        Out::Obj(members) => members
+            .iter()
+            .filter(|(k, _)| k == first)
+            .any(|(_, v)| has_path(v, rest)),
+        Out::Arr(items) => items.iter().any(|item| has_path(item, steps)),
+        _ => false,
     }
 }

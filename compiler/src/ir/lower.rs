@@ -130,6 +130,8 @@ struct MapScope {
     scopes: Vec<BTreeMap<String, (Slot, Kind)>>,
     next_slot: u32,
     current: Vec<Kind>,
+    /// FHIR paths of the objects being built, innermost last.
+    objects: Vec<String>,
 }
 
 impl MapScope {
@@ -180,6 +182,7 @@ impl<'m> Lowering<'m> {
             scopes: vec![BTreeMap::new()],
             next_slot: 0,
             current: Vec::new(),
+            objects: Vec::new(),
         };
         let target = m.target.name.clone();
         let body = self.block(&m.body, Some(&target), &mut scope)?;
@@ -198,9 +201,15 @@ impl<'m> Lowering<'m> {
     /// blocks whose rules write into the enclosing object).
     fn block(&self, b: &ast::Block, object: Option<&str>, scope: &mut MapScope) -> Option<Block> {
         scope.scopes.push(BTreeMap::new());
+        if let Some(path) = object {
+            scope.objects.push(path.to_owned());
+        }
         let mut block = Block::default();
         for stmt in &b.stmts {
             self.stmt(stmt, object, scope, &mut block)?;
+        }
+        if object.is_some() {
+            scope.objects.pop();
         }
         scope.scopes.pop();
         if let Some(path) = object {
@@ -260,13 +269,17 @@ impl<'m> Lowering<'m> {
                             && scope.lookup(&root.name).is_none()
                     });
                     if is_target {
-                        let (Some(root), Some(object)) = (&p.root, object) else {
-                            continue;
-                        };
-                        block.required.retain(|x| x.element != root.name);
-                        block.required.push(Required {
-                            element: root.name.clone(),
-                            path: format!("{object}.{}", root.name),
+                        let Some(root) = &p.root else { continue };
+                        let mut steps = vec![root.name.clone()];
+                        for step in &p.steps {
+                            if let StepKind::Member(name) = &step.kind {
+                                steps.push(name.clone());
+                            }
+                        }
+                        let object = scope.objects.last().cloned().unwrap_or_default();
+                        block.ops.push(Op::RequireTarget {
+                            path: format!("{object}.{}", steps.join(".")),
+                            steps,
                             reason: r.reason.as_ref().map(|s| s.value.clone()),
                         });
                     } else {
@@ -477,6 +490,7 @@ impl<'m> Lowering<'m> {
                 scopes: vec![BTreeMap::new()],
                 next_slot: 0,
                 current: Vec::new(),
+                objects: Vec::new(),
             };
             return self.expr(&l.value, &mut empty);
         }

@@ -69,6 +69,7 @@ fn block_calls(block: &Block, called: &mut [bool]) {
                 expr_calls(value, called);
             }
             Op::Object { body, .. } => block_calls(body, called),
+            Op::RequireTarget { .. } => {}
             Op::EachObject { source, body, .. } | Op::Each { source, body, .. } => {
                 expr_calls(source, called);
                 block_calls(body, called);
@@ -171,7 +172,7 @@ impl Block {
             Op::Set { value, .. } => !matches!(value, Expr::Const(_)),
             Op::Object { body, .. } => body.reads_input,
             Op::EachObject { .. } | Op::Each { .. } | Op::When { .. } => true,
-            Op::Let { .. } | Op::RequireSource { .. } => false,
+            Op::Let { .. } | Op::RequireSource { .. } | Op::RequireTarget { .. } => false,
         });
         self
     }
@@ -219,6 +220,14 @@ pub enum Op {
         cond: Expr,
         then: Block,
         otherwise: Block,
+    },
+    /// `require period.end else "..."`: when the object being built is
+    /// complete, it must hold a value at these element names.
+    RequireTarget {
+        steps: Vec<String>,
+        /// The full FHIR path, for the rejection reason.
+        path: String,
+        reason: Option<String>,
     },
     /// `require PID-3 else "..."`: the source value must be present.
     RequireSource {
