@@ -132,13 +132,13 @@ impl Converter for Interpreter<'_> {
                 self.check_message_type(structure, &segments, document.ordinal)?;
                 let ids: Vec<&[u8]> = segments.iter().map(|s| s.id()).collect();
                 let tree = structure::place(structure, &ids);
-                let run = Run {
-                    program: self.program,
-                    options: &self.options,
-                    segments: &segments,
-                    tree: &tree,
-                    message: document.ordinal,
-                };
+                let run = Run::new(
+                    self.program,
+                    &self.options,
+                    &segments,
+                    &tree,
+                    document.ordinal,
+                );
                 run.map(map, vec![vec![V::Group(0)]])?
             }
             Some(SourcePlan::Segment(id)) => {
@@ -148,13 +148,13 @@ impl Converter for Interpreter<'_> {
                     .map_err(Rejection::from)?;
                 let segments: Vec<Segment<'_>> = message.segments().collect();
                 let tree = Tree::default();
-                let run = Run {
-                    program: self.program,
-                    options: &self.options,
-                    segments: &segments,
-                    tree: &tree,
-                    message: document.ordinal,
-                };
+                let run = Run::new(
+                    self.program,
+                    &self.options,
+                    &segments,
+                    &tree,
+                    document.ordinal,
+                );
                 let source: Vec<V<'_>> = segments
                     .iter()
                     .filter(|s| s.id() == id.as_bytes())
@@ -175,13 +175,8 @@ impl Converter for Interpreter<'_> {
                         e.to_string(),
                     )
                 })?;
-                let run = Run {
-                    program: self.program,
-                    options: &self.options,
-                    segments: &[],
-                    tree: &Tree::default(),
-                    message: document.ordinal,
-                };
+                let tree = Tree::default();
+                let run = Run::new(self.program, &self.options, &[], &tree, document.ordinal);
                 run.map(map, vec![vec![V::Json(&value)]])?
             }
             Some(SourcePlan::Group(..)) => {
@@ -324,6 +319,22 @@ struct Frame<'a> {
 type R<T> = Result<T, Rejection>;
 
 impl<'a, 'p> Run<'a, 'p> {
+    fn new(
+        program: &'p Program,
+        options: &'a Options,
+        segments: &'a [Segment<'a>],
+        tree: &'a Tree,
+        message: u32,
+    ) -> Run<'a, 'p> {
+        Run {
+            program,
+            options,
+            segments,
+            tree,
+            message,
+        }
+    }
+
     fn here(&self) -> Location {
         Location::default().in_message(self.message)
     }

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use ferry_schema::{
     Datatype, FhirSchema, Hl7Version, LookupError, Node, ResolvedElement, Segment, Structure,
-    V2Schema, fhir_r4, hl7v2,
+    V2Schema, ValueSet, fhir_r4, hl7v2,
 };
 
 use crate::diagnostic::{Code, Diagnostic, did_you_mean, suggestions};
@@ -445,6 +445,22 @@ impl<'m> Checker<'m> {
             vs.is_enumerable()
                 .then(|| (url.clone(), vs.codes().map(|c| c.code.to_owned()).collect()))
         })
+    }
+
+    /// A value that may hold codes outside the required value set `vs`.
+    fn outside_value_set(
+        &mut self,
+        span: Span,
+        vs: &ValueSet,
+        message: String,
+        label: impl Into<String>,
+        help: impl Into<String>,
+    ) {
+        let d = Diagnostic::new(Code::CodeNotInValueSet, message)
+            .primary(span, label)
+            .note(format!("value set {}", vs.url()))
+            .help(help);
+        self.report(d);
     }
 
     fn code_outside(&mut self, code: &StringLit, url: &str, codes: &[String], table: Option<Span>) {
@@ -970,14 +986,7 @@ impl<'m> Checker<'m> {
                     return;
                 }
                 if let Some(vs) = required {
-                    let d = Diagnostic::new(
-                        Code::CodeNotInValueSet,
-                        format!("`{path}` takes codes of a required value set; HL7 {dt} codes are not those"),
-                    )
-                    .primary(span, "HL7 codes, untranslated")
-                    .note(format!("value set {}", vs.url()))
-                    .help("translate the code with a table: `... via table_name`");
-                    self.report(d);
+                    self.outside_value_set(span, vs, format!("`{path}` takes codes of a required value set; HL7 {dt} codes are not those"), "HL7 codes, untranslated", "translate the code with a table: `... via table_name`");
                 }
             }
             Ty::Text(text) => {
@@ -1046,14 +1055,7 @@ impl<'m> Checker<'m> {
                 if *k == "code"
                     && let Some(vs) = required
                 {
-                    let d = Diagnostic::new(
-                        Code::CodeNotInValueSet,
-                        format!("`{path}` takes codes of a required value set; `code()` does not translate"),
-                    )
-                    .primary(span, "source codes, untranslated")
-                    .note(format!("value set {}", vs.url()))
-                    .help("translate the code with a table: `... via table_name`");
-                    self.report(d);
+                    self.outside_value_set(span, vs, format!("`{path}` takes codes of a required value set; `code()` does not translate"), "source codes, untranslated", "translate the code with a table: `... via table_name`");
                 }
             }
             Ty::Codes(outputs, declared) => {
@@ -1066,14 +1068,7 @@ impl<'m> Checker<'m> {
                 if let Some(vs) = required {
                     match outputs {
                         None => {
-                            let d = Diagnostic::new(
-                                Code::CodeNotInValueSet,
-                                format!("`{path}` takes codes of a required value set, but the table may pass codes through"),
-                            )
-                            .primary(span, "`else => keep` passes unlisted codes unchanged")
-                            .note(format!("value set {}", vs.url()))
-                            .help("end the table with `else => \"code\"` or `else => reject`");
-                            self.report(d);
+                            self.outside_value_set(span, vs, format!("`{path}` takes codes of a required value set, but the table may pass codes through"), "`else => keep` passes unlisted codes unchanged", "end the table with `else => \"code\"` or `else => reject`");
                         }
                         // The table reported its own misses against this value set.
                         Some(_) if declared.as_deref() == Some(vs.url()) => {}
@@ -1084,16 +1079,15 @@ impl<'m> Checker<'m> {
                                 .filter(|c| !vs.contains(c))
                                 .collect();
                             if !outside.is_empty() {
-                                let d = Diagnostic::new(
-                                    Code::CodeNotInValueSet,
+                                self.outside_value_set(
+                                    span,
+                                    vs,
                                     format!(
                                         "the table gives codes outside the value set of `{path}`"
                                     ),
-                                )
-                                .primary(span, format!("may give {}", list(&outside, 6)))
-                                .note(format!("value set {}", vs.url()))
-                                .help("map those rows to codes of the value set");
-                                self.report(d);
+                                    format!("may give {}", list(&outside, 6)),
+                                    "map those rows to codes of the value set",
+                                );
                             }
                         }
                     }
@@ -1118,14 +1112,7 @@ impl<'m> Checker<'m> {
                 } else if let Some(vs) = required
                     && matches!(t.as_str(), "string" | "code")
                 {
-                    let d = Diagnostic::new(
-                        Code::CodeNotInValueSet,
-                        format!("`{path}` takes codes of a required value set; a free {t} may hold anything"),
-                    )
-                    .primary(span, "not limited to the value set")
-                    .note(format!("value set {}", vs.url()))
-                    .help("declare the field as an enumeration, or translate it with a table (`via`)");
-                    self.report(d);
+                    self.outside_value_set(span, vs, format!("`{path}` takes codes of a required value set; a free {t} may hold anything"), "not limited to the value set", "declare the field as an enumeration, or translate it with a table (`via`)");
                 }
             }
             Ty::RecordEnum(values) => {
@@ -1140,16 +1127,15 @@ impl<'m> Checker<'m> {
                         .filter(|v| !vs.contains(v))
                         .collect();
                     if !outside.is_empty() {
-                        let d = Diagnostic::new(
-                            Code::CodeNotInValueSet,
+                        self.outside_value_set(
+                            span,
+                            vs,
                             format!(
                                 "the record's values are not all codes of `{path}`'s value set"
                             ),
-                        )
-                        .primary(span, format!("may hold {}", list(&outside, 6)))
-                        .note(format!("value set {}", vs.url()))
-                        .help("translate them with a table: `... via table_name`");
-                        self.report(d);
+                            format!("may hold {}", list(&outside, 6)),
+                            "translate them with a table: `... via table_name`",
+                        );
                     }
                 }
             }
