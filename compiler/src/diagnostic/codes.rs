@@ -114,6 +114,8 @@ codes! {
     AmbiguousPath = "E0214", Error;
     /// A map reads or writes a standard the file does not `use`.
     MissingUse = "E0215", Error;
+    /// A conversion names a time zone that is not an IANA zone: `datetime(PV1-44, "EST5")`.
+    UnknownTimeZone = "E0216", Error;
     /// A `let` or `each ... as` binding that nothing reads.
     UnusedBinding = "W0101", Warning;
 }

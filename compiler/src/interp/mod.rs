@@ -784,10 +784,27 @@ impl<'a, 'p> Run<'a, 'p> {
                 };
                 let t = dtm_text(&v);
                 let t = t.as_ref();
+                // `datetime(x, "Europe/Berlin")`: the call's zone wins over the run's.
+                let own_zone = match values
+                    .get(1)
+                    .and_then(|v| v.iter().find(|x| present(x)))
+                    .and_then(text)
+                {
+                    Some(name) => Some(TimeZone::get(&name).map_err(|_| {
+                        Rejection::new(
+                            "CONVERT",
+                            self.here(),
+                            "the time zone given to the conversion is not an IANA time zone",
+                        )
+                    })?),
+                    None => None,
+                };
+                let zone = own_zone.as_ref().or(zone);
                 let result = match builtin {
                     Builtin::Date => convert::date(t).map(|x| x.as_str().to_owned()),
                     Builtin::DateTime => convert::date_time(t, zone).map(|x| x.as_str().to_owned()),
                     Builtin::Instant => convert::instant(t, zone).map(|x| x.as_str().to_owned()),
+                    Builtin::Time => convert::time(t).map(|x| x.as_str().to_owned()),
                     Builtin::Code => convert::code(t).map(str::to_owned),
                     _ => Ok(t.to_owned()),
                 };

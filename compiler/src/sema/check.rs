@@ -908,7 +908,7 @@ impl<'m> Checker<'m> {
         let mismatch = |what: &str| {
             Diagnostic::new(
                 Code::TypeMismatch,
-                format!("`{path}` is a {ft}, but this is {what}"),
+                format!("`{path}` is {}, but this is {what}", a(ft)),
             )
             .primary(span, what.to_owned())
         };
@@ -1038,6 +1038,8 @@ impl<'m> Checker<'m> {
             Ty::Converted(k) => {
                 let ok = *k == ft
                     || (*k == "date" && ft == "dateTime")
+                    // An instant's text is a valid dateTime.
+                    || (*k == "instant" && ft == "dateTime")
                     || (STRINGISH.contains(k) && STRINGISH.contains(&ft))
                     || (*k == "integer" && INTEGERS.contains(&ft));
                 if !ok {
@@ -1049,7 +1051,7 @@ impl<'m> Checker<'m> {
                         }
                         _ => format!("produce a {ft}"),
                     };
-                    self.report(mismatch(&format!("a {k}")).help(help));
+                    self.report(mismatch(&a(k)).help(help));
                     return;
                 }
                 if *k == "code"
@@ -1317,6 +1319,7 @@ impl<'m> Checker<'m> {
         match name {
             "date" | "datetime" | "instant" => {
                 self.conversion_argument(c, &args, span, &["date", "date/time"]);
+                self.time_zone_argument(c);
                 converted(match name {
                     "date" => "date",
                     "datetime" => "dateTime",
@@ -1348,6 +1351,21 @@ impl<'m> Checker<'m> {
             "upper" | "lower" | "trim" => first(),
             "reject" => Val::one(Ty::Never),
             _ => Val::unknown(),
+        }
+    }
+
+    /// A time zone written in the spec must be one the runtime knows.
+    fn time_zone_argument(&mut self, c: &Call) {
+        let Some(zone) = c.args.get(1) else { return };
+        let ExprKind::Literal(Literal::String(name)) = &zone.kind else {
+            return;
+        };
+        if ferry_runtime::convert::TimeZone::get(name).is_err() {
+            let d = Diagnostic::new(Code::UnknownTimeZone, format!("unknown time zone \"{name}\""))
+                .primary(zone.span, "not an IANA time zone")
+                .note("the zone places HL7 times that carry no offset; abbreviations such as EST are ambiguous")
+                .help("name an IANA zone such as \"America/New_York\" or \"Europe/Berlin\"");
+            self.report(d);
         }
     }
 
@@ -1982,6 +2000,16 @@ fn list(items: &[&str], most: usize) -> String {
     } else {
         shown.join(", ")
     }
+}
+
+/// "a code", "an instant".
+fn a(word: &str) -> String {
+    let article = if word.starts_with(['a', 'e', 'i', 'o', 'u', 'A', 'E', 'I', 'O', 'U']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {word}")
 }
 
 fn upper_first(s: &str) -> String {

@@ -305,6 +305,74 @@ impl fmt::Debug for TemporalText {
     }
 }
 
+/// HL7 TM → FHIR `time`: `hh:mm:ss[.f…]`.
+///
+/// TM is `HH[MM[SS[.S[S[S[S]]]]]][+/-ZZZZ]`. FHIR's `time` has seconds and no
+/// zone: missing minutes and seconds are zero-filled, as for `dateTime`, and
+/// an offset is dropped (the time is the one on the source's wall clock).
+/// Hour 24, minute or second 60 and above are [`ConvertErrorKind::TimeOutOfRange`].
+pub fn time(text: &str) -> Result<TemporalText, ConvertError> {
+    let err = |kind, detail| ConvertError::new(kind, "time", detail, text);
+    if text.is_empty() {
+        return Err(err(ConvertErrorKind::Empty, "empty text"));
+    }
+    let clock = match text.find(['+', '-']) {
+        Some(at) => {
+            let offset = text.get(at + 1..).unwrap_or("");
+            if offset.len() != 4 || !offset.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(err(
+                    ConvertErrorKind::Syntax,
+                    "a TM offset is +ZZZZ or -ZZZZ",
+                ));
+            }
+            text.get(..at).unwrap_or("")
+        }
+        None => text,
+    };
+    let (whole, fraction) = match clock.split_once('.') {
+        Some((w, f)) => (w, Some(f)),
+        None => (clock, None),
+    };
+    if !matches!(whole.len(), 2 | 4 | 6) || !whole.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(err(ConvertErrorKind::Syntax, "a TM is HH, HHMM or HHMMSS"));
+    }
+    if let Some(f) = fraction
+        && (f.is_empty()
+            || f.len() > 4
+            || !f.bytes().all(|b| b.is_ascii_digit())
+            || whole.len() != 6)
+    {
+        return Err(err(
+            ConvertErrorKind::Syntax,
+            "a TM fraction has 1 to 4 digits after the seconds",
+        ));
+    }
+    let part = |at: usize| -> i16 {
+        whole
+            .get(at..at + 2)
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(0)
+    };
+    let (hour, minute, second) = (part(0), part(2), part(4));
+    if hour > 23 || minute > 59 || second > 59 {
+        return Err(err(
+            ConvertErrorKind::TimeOutOfRange,
+            "hour 00-23, minute and second 00-59",
+        ));
+    }
+    let mut out = TemporalText::new();
+    out.push_num(hour, 2);
+    out.push(b':');
+    out.push_num(minute, 2);
+    out.push(b':');
+    out.push_num(second, 2);
+    if let Some(f) = fraction {
+        out.push(b'.');
+        out.push_str(f);
+    }
+    Ok(out)
+}
+
 /// HL7 DTM → FHIR `date`: `YYYY`, `YYYY-MM` or `YYYY-MM-DD` at the source's
 /// precision. A time of day and an offset are dropped: the date is the one
 /// on the source's wall clock (a birth date stays the birth date).
@@ -551,4 +619,35 @@ pub fn dtm_from_fhir(text: &str) -> Result<TemporalText, ConvertError> {
         false,
     );
     Ok(out)
+}
+
+#[cfg(test)]
+mod time_tests {
+    use super::*;
+
+    #[test]
+    fn tm_becomes_fhir_time() {
+        assert_eq!(time("1230").unwrap().as_str(), "12:30:00");
+        assert_eq!(time("07").unwrap().as_str(), "07:00:00");
+        assert_eq!(time("235959.1234").unwrap().as_str(), "23:59:59.1234");
+        assert_eq!(time("083000-0500").unwrap().as_str(), "08:30:00");
+    }
+
+    #[test]
+    fn impossible_or_malformed_tm_is_an_error() {
+        assert_eq!(
+            time("2400").unwrap_err().kind(),
+            ConvertErrorKind::TimeOutOfRange
+        );
+        assert_eq!(
+            time("1260").unwrap_err().kind(),
+            ConvertErrorKind::TimeOutOfRange
+        );
+        assert_eq!(time("123").unwrap_err().kind(), ConvertErrorKind::Syntax);
+        assert_eq!(time("12:30").unwrap_err().kind(), ConvertErrorKind::Syntax);
+        assert_eq!(time("1230.5").unwrap_err().kind(), ConvertErrorKind::Syntax);
+        assert_eq!(time("").unwrap_err().kind(), ConvertErrorKind::Empty);
+        // The value never shows in the message.
+        assert!(!time("9999").unwrap_err().to_string().contains("9999"));
+    }
 }

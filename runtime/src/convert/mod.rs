@@ -22,7 +22,7 @@ mod error;
 mod number;
 
 pub use datetime::{
-    Dtm, DtmPrecision, Offset, TemporalText, date, date_time, dtm_from_fhir, instant,
+    Dtm, DtmPrecision, Offset, TemporalText, date, date_time, dtm_from_fhir, instant, time,
 };
 pub use decimal::Decimal;
 pub use error::{ConvertError, ConvertErrorKind};
