@@ -309,3 +309,53 @@ fn a_message_of_another_type_is_rejected_at_msh_9() {
         "the message is a ORU_R01; this map reads ADT_A01"
     );
 }
+
+#[test]
+fn run_reads_fhir_json_and_ndjson() {
+    let dir = temp_dir("fhir");
+    let spec = write(
+        &dir,
+        "visit.ferry",
+        br#"use fhir "R4"
+
+table finished: system "urn:x" -> fhir "encounter-status" {
+  "finished" => "finished"
+  else => "in-progress"
+}
+
+map visit: Encounter as e -> Encounter {
+  status = e.status via finished
+  class = e.class
+  subject.reference = e.subject.reference
+  period.start = e.period.start
+}
+"#,
+    );
+    let one = write(
+        &dir,
+        "one.json",
+        br#"{"resourceType": "Encounter", "status": "finished",
+  "class": {"system": "http://terminology.hl7.org/CodeSystem/v3-ActCode", "code": "AMB"},
+  "subject": {"reference": "Patient/p1"}, "period": {"start": "2024-07-01T09:30:00+02:00"}}"#,
+    );
+    let many = write(
+        &dir,
+        "many.ndjson",
+        b"{\"resourceType\":\"Encounter\",\"status\":\"arrived\",\"class\":{\"code\":\"VR\"}}\n{\"resourceType\":\"Encounter\",\"status\":\"finished\"}\nnot json\n",
+    );
+    let out = ferry(&["run", &spec, &one, &many]);
+    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let docs: Vec<serde_json::Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(docs.len(), 2);
+    assert_eq!(docs[0]["status"], "finished");
+    assert_eq!(docs[0]["class"]["code"], "AMB");
+    assert_eq!(docs[0]["period"]["start"], "2024-07-01T09:30:00+02:00");
+    assert_eq!(docs[1]["status"], "in-progress");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // Encounter.class is required: the second NDJSON line has none; the third is not JSON.
+    assert!(stderr.contains("\"code\":\"REQUIRED\""), "{stderr}");
+    assert!(stderr.contains("\"code\":\"JSON-SYNTAX\""), "{stderr}");
+    assert!(!stderr.contains("not json"), "no input text in rejects: {stderr}");
+    assert!(stderr.contains("converted 2, rejected 2 (of 4 documents in 2 files)"), "{stderr}");
+}
