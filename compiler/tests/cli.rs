@@ -344,9 +344,17 @@ map visit: Encounter as e -> Encounter {
         b"{\"resourceType\":\"Encounter\",\"status\":\"arrived\",\"class\":{\"code\":\"VR\"}}\n{\"resourceType\":\"Encounter\",\"status\":\"finished\"}\nnot json\n",
     );
     let out = ferry(&["run", &spec, &one, &many]);
-    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let stdout = String::from_utf8(out.stdout).unwrap();
-    let docs: Vec<serde_json::Value> = stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let docs: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(docs.len(), 2);
     assert_eq!(docs[0]["status"], "finished");
     assert_eq!(docs[0]["class"]["code"], "AMB");
@@ -356,6 +364,12 @@ map visit: Encounter as e -> Encounter {
     // Encounter.class is required: the second NDJSON line has none; the third is not JSON.
     assert!(stderr.contains("\"code\":\"REQUIRED\""), "{stderr}");
     assert!(stderr.contains("\"code\":\"JSON-SYNTAX\""), "{stderr}");
-    assert!(!stderr.contains("not json"), "no input text in rejects: {stderr}");
-    assert!(stderr.contains("converted 2, rejected 2 (of 4 documents in 2 files)"), "{stderr}");
+    assert!(
+        !stderr.contains("not json"),
+        "no input text in rejects: {stderr}"
+    );
+    assert!(
+        stderr.contains("converted 2, rejected 2 (of 4 documents in 2 files)"),
+        "{stderr}"
+    );
 }

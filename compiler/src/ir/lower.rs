@@ -151,22 +151,7 @@ impl MapScope {
 
 impl<'m> Lowering<'m> {
     fn source(&self, ty: &str) -> Option<SourcePlan> {
-        if self.records.contains_key(ty) {
-            return Some(SourcePlan::Record(ty.to_owned()));
-        }
-        if let Some(v2) = self.v2 {
-            if let Ok(s) = v2.structure(ty) {
-                return Some(SourcePlan::Message(s));
-            }
-            if v2.segment(ty).is_ok() {
-                return Some(SourcePlan::Segment(ty.to_owned()));
-            }
-            if let Some((s, g)) = crate::sema::find_group(v2, ty) {
-                return Some(SourcePlan::Group(s, g));
-            }
-        }
-        self.fhir.type_def(ty).ok()?;
-        Some(SourcePlan::Fhir(ty.to_owned()))
+        SourcePlan::resolve(ty, self.records.contains_key(ty), self.v2, Some(self.fhir))
     }
 
     fn map(&self, m: &ast::MapDecl) -> Option<MapPlan> {
@@ -554,37 +539,9 @@ fn find_node(
     nodes: &'static [Node],
     name: &str,
 ) -> Option<(Vec<usize>, &'static Node)> {
-    if let Some((i, node)) = nodes
-        .iter()
-        .enumerate()
-        .find(|(_, n)| n.short_name_in(structure.name()) == name)
-    {
-        return Some((vec![i], node));
-    }
-    let mut found = Vec::new();
-    collect(structure, nodes, name, &mut Vec::new(), &mut found);
-    match found.len() {
-        1 => found.pop(),
+    match crate::sema::places::places(structure, nodes, name, false).as_slice() {
+        [one] => Some((one.indexes.clone(), one.node)),
         _ => None,
-    }
-}
-
-fn collect(
-    structure: &'static Structure,
-    nodes: &'static [Node],
-    name: &str,
-    path: &mut Vec<usize>,
-    found: &mut Vec<(Vec<usize>, &'static Node)>,
-) {
-    for (i, node) in nodes.iter().enumerate() {
-        path.push(i);
-        if node.short_name_in(structure.name()) == name {
-            found.push((path.clone(), node));
-        }
-        if node.is_group() {
-            collect(structure, node.children(), name, path, found);
-        }
-        path.pop();
     }
 }
 

@@ -137,6 +137,35 @@ pub struct MapPlan {
     pub slots: u32,
 }
 
+impl SourcePlan {
+    /// What a map's source type name is, in this order: a record of the
+    /// file, an HL7 v2 message structure, segment or segment group, a FHIR
+    /// type. The checker and the lowering both resolve names through here.
+    pub fn resolve(
+        name: &str,
+        is_record: bool,
+        v2: Option<&'static ferry_schema::V2Schema>,
+        fhir: Option<&'static ferry_schema::FhirSchema>,
+    ) -> Option<SourcePlan> {
+        if is_record {
+            return Some(SourcePlan::Record(name.to_owned()));
+        }
+        if let Some(v2) = v2 {
+            if let Ok(s) = v2.structure(name) {
+                return Some(SourcePlan::Message(s));
+            }
+            if v2.segment(name).is_ok() {
+                return Some(SourcePlan::Segment(name.to_owned()));
+            }
+            if let Some((s, g)) = crate::sema::find_group(v2, name) {
+                return Some(SourcePlan::Group(s, g));
+            }
+        }
+        fhir?.type_def(name).ok()?;
+        Some(SourcePlan::Fhir(name.to_owned()))
+    }
+}
+
 #[derive(Debug, Clone)]
 pub enum SourcePlan {
     /// A whole HL7 v2 message of this structure.

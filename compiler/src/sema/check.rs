@@ -14,6 +14,7 @@ use ferry_schema::{
 };
 
 use crate::diagnostic::{Code, Diagnostic, did_you_mean, suggestions};
+use crate::ir::SourcePlan;
 use crate::span::Span;
 use crate::syntax::ast::*;
 
@@ -264,24 +265,18 @@ impl<'m> Checker<'m> {
 
     fn source_ty(&mut self, ty: &Ident) -> SourceTy {
         let name = ty.name.as_str();
-        if self.records.contains_key(name) {
-            return SourceTy::Record(name.to_owned());
-        }
-        if let Some(v2) = self.v2 {
-            if let Ok(s) = v2.structure(name) {
-                return SourceTy::Message(s);
+        let plan = SourcePlan::resolve(name, self.records.contains_key(name), self.v2, self.fhir);
+        match plan {
+            Some(SourcePlan::Record(r)) => return SourceTy::Record(r),
+            Some(SourcePlan::Message(s)) => return SourceTy::Message(s),
+            Some(SourcePlan::Group(s, g)) => return SourceTy::Group(s, g),
+            Some(SourcePlan::Fhir(t)) => return SourceTy::Fhir(t),
+            Some(SourcePlan::Segment(id)) => {
+                if let Some(seg) = self.v2.and_then(|v2| v2.segment(&id).ok()) {
+                    return SourceTy::Segment(seg);
+                }
             }
-            if let Ok(s) = v2.segment(name) {
-                return SourceTy::Segment(s);
-            }
-            if let Some((s, g)) = find_group(v2, name) {
-                return SourceTy::Group(s, g);
-            }
-        }
-        if let Some(fhir) = self.fhir
-            && fhir.type_def(name).is_ok()
-        {
-            return SourceTy::Fhir(name.to_owned());
+            None => {}
         }
         if self.v2.is_none() && looks_hl7(name) {
             if self.uses_hl7 {
@@ -1659,19 +1654,9 @@ impl<'m> Checker<'m> {
         span: Span,
         repeats_above: bool,
     ) -> Option<Val> {
-        let mut found: Vec<(&'static Node, bool, String)> = Vec::new();
-        // A direct child wins over deeper namesakes (`ORDER_OBSERVATION.NTE`
-        // is the order's NTE, not an observation's).
-        if let Some(node) = nodes
-            .iter()
-            .find(|n| n.short_name_in(structure.name()) == name)
-        {
-            let many = repeats_above || node.cardinality().is_repeating();
-            return Some(self.node_val(structure, node, many));
-        }
-        collect(structure, nodes, name, repeats_above, "", &mut found);
+        let found = crate::sema::places::places(structure, nodes, name, repeats_above);
         match found.as_slice() {
-            [(node, many, _)] => Some(self.node_val(structure, node, *many)),
+            [one] => Some(self.node_val(structure, one.node, one.repeats)),
             [] => {
                 let mut names: Vec<&str> = Vec::new();
                 walk_names(structure, nodes, &mut names);
@@ -1706,7 +1691,7 @@ impl<'m> Checker<'m> {
                 None
             }
             many => {
-                let places: Vec<String> = many.iter().map(|(_, _, p)| format!("`{p}`")).collect();
+                let places: Vec<String> = many.iter().map(|p| format!("`{}`", p.path)).collect();
                 let d = Diagnostic::new(
                     Code::AmbiguousPath,
                     format!(
@@ -1942,31 +1927,6 @@ fn table_outputs(t: &TableDecl) -> Option<Vec<String>> {
     out.sort();
     out.dedup();
     Some(out)
-}
-
-fn collect(
-    structure: &'static Structure,
-    nodes: &'static [Node],
-    name: &str,
-    repeats_above: bool,
-    prefix: &str,
-    found: &mut Vec<(&'static Node, bool, String)>,
-) {
-    for node in nodes {
-        let short = node.short_name_in(structure.name());
-        let here = if prefix.is_empty() {
-            short.to_owned()
-        } else {
-            format!("{prefix}.{short}")
-        };
-        let repeats = repeats_above || node.cardinality().is_repeating();
-        if short == name {
-            found.push((node, repeats, here.clone()));
-        }
-        if node.is_group() {
-            collect(structure, node.children(), name, repeats, &here, found);
-        }
-    }
 }
 
 fn walk_names(structure: &'static Structure, nodes: &'static [Node], out: &mut Vec<&'static str>) {

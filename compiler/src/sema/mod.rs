@@ -4,6 +4,7 @@
 
 mod builtins;
 mod check;
+pub(crate) mod places;
 
 pub use check::check;
 pub(crate) use check::find_group;
