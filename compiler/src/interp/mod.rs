@@ -304,6 +304,7 @@ struct Pending {
     steps: Vec<String>,
     path: String,
     reason: Option<String>,
+    if_present: usize,
 }
 
 /// Bindings of one running map.
@@ -394,7 +395,8 @@ impl<'a, 'p> Run<'a, 'p> {
     }
 
     fn check_pending(&self, p: &Pending, object: &Out) -> R<()> {
-        if has_path(object, &p.steps) {
+        let condition = p.steps.get(..p.if_present).unwrap_or(&[]);
+        if has_path(object, &p.steps) || (p.if_present > 0 && !has_path(object, condition)) {
             return Ok(());
         }
         let reason = match &p.reason {
@@ -516,12 +518,14 @@ impl<'a, 'p> Run<'a, 'p> {
                 steps,
                 path,
                 reason,
+                if_present,
             } => {
                 if let Some(open) = frame.pending.last_mut() {
                     open.push(Pending {
                         steps: steps.clone(),
                         path: path.clone(),
                         reason: reason.clone(),
+                        if_present: *if_present as usize,
                     });
                 }
                 0

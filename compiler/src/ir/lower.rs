@@ -199,8 +199,54 @@ impl<'m> Lowering<'m> {
         scope.scopes.pop();
         if let Some(path) = object {
             self.required_children(path, &mut block);
+            let mut dotted = Vec::new();
+            dotted_targets(&block.ops, &mut dotted);
+            let mut checks = Vec::new();
+            self.required_dotted(path, &[], &dotted, &mut checks);
+            block.ops.extend(checks);
         }
         Some(block.with_reads_input())
+    }
+
+    /// `RequireTarget` checks for the required children of the objects that
+    /// dotted targets create below `base` (`prefix` leads there).
+    fn required_dotted(
+        &self,
+        base: &str,
+        prefix: &[String],
+        dotted: &[Vec<String>],
+        out: &mut Vec<Op>,
+    ) {
+        let mut groups: BTreeMap<&str, Vec<Vec<String>>> = BTreeMap::new();
+        for names in dotted {
+            if let [first, rest @ ..] = names.as_slice()
+                && !rest.is_empty()
+            {
+                groups
+                    .entry(first.as_str())
+                    .or_default()
+                    .push(rest.to_vec());
+            }
+        }
+        for (first, rests) in groups {
+            let path = format!("{base}.{first}");
+            let mut steps = prefix.to_vec();
+            steps.push(first.to_owned());
+            if let Ok(children) = self.fhir.children(&path) {
+                for child in children.into_iter().filter(|c| c.cardinality().min > 0) {
+                    let name = child.name().trim_end_matches("[x]").to_owned();
+                    let mut child_steps = steps.clone();
+                    child_steps.push(name.clone());
+                    out.push(Op::RequireTarget {
+                        path: format!("{path}.{name}"),
+                        steps: child_steps,
+                        reason: None,
+                        if_present: u32::try_from(steps.len()).unwrap_or(u32::MAX),
+                    });
+                }
+            }
+            self.required_dotted(&path, &steps, &rests, out);
+        }
     }
 
     fn required_children(&self, path: &str, block: &mut Block) {
@@ -266,6 +312,7 @@ impl<'m> Lowering<'m> {
                             path: format!("{object}.{}", steps.join(".")),
                             steps,
                             reason: r.reason.as_ref().map(|s| s.value.clone()),
+                            if_present: 0,
                         });
                     } else {
                         let (value, _) = self.path(p, scope)?;
@@ -575,4 +622,29 @@ fn target_path(object: &str, steps: &[TargetStep]) -> String {
         path.push_str(&s.name);
     }
     path
+}
+
+/// The element names of the dotted targets of `ops` (and of the `when` and
+/// `each` blocks among them, which write into the same object).
+fn dotted_targets(ops: &[Op], out: &mut Vec<Vec<String>>) {
+    for op in ops {
+        match op {
+            Op::Set { target, .. } | Op::Object { target, .. } | Op::EachObject { target, .. } => {
+                let single_path = target
+                    .split_last()
+                    .is_some_and(|(_, init)| init.iter().all(|s| s.mode == Mode::Single));
+                if target.len() > 1 && single_path {
+                    out.push(target.iter().map(|s| s.name.clone()).collect());
+                }
+            }
+            Op::When {
+                then, otherwise, ..
+            } => {
+                dotted_targets(&then.ops, out);
+                dotted_targets(&otherwise.ops, out);
+            }
+            Op::Each { body, .. } => dotted_targets(&body.ops, out),
+            Op::Let { .. } | Op::RequireSource { .. } | Op::RequireTarget { .. } => {}
+        }
+    }
 }

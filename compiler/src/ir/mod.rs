@@ -257,6 +257,10 @@ pub enum Op {
         /// The full FHIR path, for the rejection reason.
         path: String,
         reason: Option<String>,
+        /// Checked only when the first `if_present` steps hold a value: the
+        /// required children of an object that dotted targets create
+        /// (`request.url` once `request.method = ...` made `request`).
+        if_present: u32,
     },
     /// `require PID-3 else "..."`: the source value must be present.
     RequireSource {

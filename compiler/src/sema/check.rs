@@ -101,6 +101,10 @@ struct MapSig {
 struct Ctx {
     path: String,
     set: BTreeSet<String>,
+    /// Dotted targets (`request.method`): their element names and where
+    /// they are written; the objects they create implicitly must hold their
+    /// own required elements too.
+    dotted: Vec<(Vec<String>, Span)>,
 }
 
 struct Checker<'m> {
@@ -505,6 +509,7 @@ impl<'m> Checker<'m> {
                 let mut ctx = Ctx {
                     path: target,
                     set: BTreeSet::new(),
+                    dotted: Vec::new(),
                 };
                 self.block(&m.body, Some(&mut ctx));
                 self.required(&ctx, m.target.span, &format!("map `{}`", m.name.name));
@@ -541,6 +546,7 @@ impl<'m> Checker<'m> {
                 self.report(d);
             }
         }
+        self.required_dotted(&ctx.path, &ctx.dotted, what);
     }
 
     fn block(&mut self, b: &Block, mut ctx: Option<&mut Ctx>) {
@@ -590,6 +596,7 @@ impl<'m> Checker<'m> {
                 let mut inner = Ctx {
                     path: path.clone(),
                     set: BTreeSet::new(),
+                    dotted: Vec::new(),
                 };
                 let _ = ty;
                 self.block(&o.body, Some(&mut inner));
@@ -708,7 +715,69 @@ impl<'m> Checker<'m> {
             path = next;
             last = Some((element, mode, name.span));
         }
+        let names: Vec<String> = t
+            .steps
+            .iter()
+            .filter_map(|s| match s {
+                TargetStep::Member(n) => Some(n.name.clone()),
+                _ => None,
+            })
+            .collect();
+        if names.len() > 1 {
+            ctx.dotted.push((names, t.span));
+        }
         last.map(|(e, m, _)| (e, m, path))
+    }
+
+    /// The objects that dotted targets create (`request` for
+    /// `request.method = ...`) must hold their required elements too.
+    fn required_dotted(&mut self, base: &str, dotted: &[(Vec<String>, Span)], what: &str) {
+        let Some(fhir) = self.fhir else { return };
+        let mut groups: BTreeMap<&str, Vec<(Vec<String>, Span)>> = BTreeMap::new();
+        for (names, span) in dotted {
+            if let [first, rest @ ..] = names.as_slice()
+                && !rest.is_empty()
+            {
+                groups
+                    .entry(first.as_str())
+                    .or_default()
+                    .push((rest.to_vec(), *span));
+            }
+        }
+        for (first, rests) in groups {
+            let path = format!("{base}.{first}");
+            let Some(span) = rests.first().map(|(_, s)| *s) else {
+                continue;
+            };
+            if let Ok(children) = fhir.children(&path) {
+                for child in children.into_iter().filter(|c| c.cardinality().min > 0) {
+                    let name = child.name().trim_end_matches("[x]");
+                    let set = rests.iter().any(|(r, _)| {
+                        r.first().is_some_and(|n| {
+                            n == name || (child.is_choice() && n.starts_with(name))
+                        })
+                    });
+                    if !set {
+                        let d = Diagnostic::new(
+                            Code::RequiredNeverSet,
+                            format!(
+                                "`{path}.{}` is required, but {what} sets `{first}` without it",
+                                child.name()
+                            ),
+                        )
+                        .primary(span, format!("`{first}` is built here from its elements"))
+                        .note(format!(
+                            "`{}` is {} in FHIR R4",
+                            child.name(),
+                            child.cardinality()
+                        ))
+                        .help(format!("set it too: `{first}.{name} = ...`"));
+                        self.report(d);
+                    }
+                }
+            }
+            self.required_dotted(&path, &rests, what);
+        }
     }
 
     fn unknown_element(&mut self, span: Span, e: &LookupError) {
@@ -831,6 +900,7 @@ impl<'m> Checker<'m> {
                             let mut inner = Ctx {
                                 path: path.clone(),
                                 set: BTreeSet::new(),
+                                dotted: Vec::new(),
                             };
                             self.block(&each.body, Some(&mut inner));
                             self.required(&inner, each.span, "the `each` block");

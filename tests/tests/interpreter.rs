@@ -1,4 +1,5 @@
-//! Built-in conversions as the interpreter runs them on real-shaped messages.
+//! The interpreter's semantics on real-shaped messages: built-in
+//! conversions and the contracts it checks at run time.
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -90,4 +91,42 @@ map obs: ORU_R01 -> Observation {
             .unwrap_err()
             .starts_with("CONVERT")
     );
+}
+
+const DOTTED: &str = r#"use hl7v2 "2.5.1"
+use fhir "R4"
+
+map b: ADT_A01 -> Bundle {
+  type = "transaction"
+  entry[] {
+    resource = p(PID)
+    request.method = "PUT"
+    request.url = PID-3[1].1
+  }
+  when valued(PID-3[2].1) {
+    entry[] {
+      fullUrl = concat("urn:x:", PID-3[2].1)
+    }
+  }
+}
+
+map p: PID -> Patient {
+  birthDate = date(PID-7)
+}
+"#;
+
+#[test]
+fn objects_made_by_dotted_targets_hold_their_required_elements() {
+    let with_id =
+        "MSH|^~\\&|A|B|C|D|20240701||ADT^A01|1|P|2.5.1\rPID|1||42^^^H^MR||Doe^Jo||19800101\r";
+    let out = convert(DOTTED, "b", with_id, None).unwrap();
+    assert_eq!(out["entry"][0]["request"]["url"], "42");
+    // `request` is made (method is a constant) but its required url is absent.
+    let without_id = "MSH|^~\\&|A|B|C|D|20240701||ADT^A01|1|P|2.5.1\rPID|1||||Doe^Jo||19800101\r";
+    let err = convert(DOTTED, "b", without_id, None).unwrap_err();
+    assert!(err.contains("Bundle.entry.request.url"), "{err}");
+    // An entry without `request` at all is not asked for its url.
+    let second = "MSH|^~\\&|A|B|C|D|20240701||ADT^A01|1|P|2.5.1\rPID|1||42^^^H^MR~7^^^H^PI||Doe^Jo||19800101\r";
+    let out = convert(DOTTED, "b", second, None).unwrap();
+    assert_eq!(out["entry"][1]["fullUrl"], "urn:x:7");
 }
