@@ -77,3 +77,17 @@ fn every_explanation_shows_its_code_and_a_clean_fix() {
         );
     }
 }
+
+#[test]
+fn readme_example_checks_clean() {
+    let text = std::fs::read_to_string(docs().join("../README.md")).unwrap();
+    let blocks = ferry_blocks(&text);
+    assert!(!blocks.is_empty());
+    for (line, block) in blocks {
+        let (diagnostics, rendered) = check_text(&format!("README.md:{line}"), &block);
+        assert!(
+            diagnostics.is_empty(),
+            "README example at line {line}:\n{rendered}"
+        );
+    }
+}
