@@ -418,12 +418,12 @@ const CATEGORIES: &[Category] = &[
     },
     Category {
         id: "extra-identifiers",
-        reason: "Microsoft also maps PID-2, PID-4, PID-19, PID-20 and ids from other segments (IN1/IN2...); our specs map PID-3 only",
+        reason: "Microsoft also maps identifiers of other segments (IN1/IN2...) and types PID-19 as SB; both specs map PID-2/3/4/19/20 as the IG says",
         matches: |r| r.field == "Patient.identifier" && r.ours_in_theirs(),
     },
     Category {
         id: "extra-names",
-        reason: "Microsoft adds PID-9 alias names and names from other segments (IN1/IN2...), and puts XPN.15 into given",
+        reason: "Microsoft adds names from other segments (IN1/IN2...); both specs map PID-5 and PID-9 as the IG says",
         matches: |r| r.field.starts_with("Patient.name") && r.ours_in_theirs(),
     },
     Category {
@@ -433,32 +433,30 @@ const CATEGORIES: &[Category] = &[
     },
     Category {
         id: "county-district",
-        reason: "PID-12 county code: Microsoft (and the IG) put it into address.district; our specs do not map PID-12 (or XAD.9)",
-        matches: |r| r.field == "Patient.address.district" && r.verdict == Verdict::OnlyTheirs,
-    },
-    Category {
-        id: "address-lines",
-        reason: "Microsoft puts SAD.2/SAD.3, XAD.2 and XAD.19 into line as the IG says, and adds addresses from other segments; our spec maps SAD.1 and XAD.2 only",
-        matches: |r| r.field == "Patient.address" && r.verdict == Verdict::Differ,
-    },
-    Category {
-        id: "oru-no-address-telecom",
-        reason: "oru_r01.ferry maps no PID-11/PID-13/PID-14; Microsoft does",
+        reason: "county: our specs follow the IG (XAD.9 → district; PID-12 only for a single address without XAD.9); Microsoft's templates put PID-12 into district in more cases and leave XAD.9 out",
         matches: |r| {
-            matches!(r.field.as_str(), "Patient.address" | "Patient.telecom")
-                && r.verdict == Verdict::OnlyTheirs
+            r.field == "Patient.address.district"
+                && matches!(
+                    r.verdict,
+                    Verdict::OnlyTheirs | Verdict::OnlyOurs | Verdict::Differ
+                )
         },
     },
     Category {
+        id: "address-lines",
+        reason: "Microsoft also keeps XAD.19 (not a 2.5.1 component) and adds addresses from other segments; both specs map SAD.1-3 and XAD.2 as the IG says",
+        matches: |r| r.field == "Patient.address" && r.verdict == Verdict::Differ,
+    },
+    Category {
         id: "telecom-sources",
-        reason: "Microsoft takes XTN.12 (unformatted number) over XTN.1 as the IG says, adds PID-40 and other segments' numbers, and drops XTN.1 when XTN.3 is not a known equipment type",
+        reason: "both specs follow the IG's XTN map (XTN.4 for e-mail, else XTN.12, else XTN.1; tables 0201/0202); Microsoft adds PID-40 and other segments' numbers and builds some values differently",
         matches: |r| {
             r.field == "Patient.telecom" && matches!(r.verdict, Verdict::Differ | Verdict::OnlyOurs)
         },
     },
     Category {
         id: "encounter-status-rule",
-        reason: "we set status finished iff PV1-45 is valued, else in-progress; the IG maps PV1-2 via PatientClass[EncounterStatus] when PV1-45 is empty; Microsoft's template gives in-progress or planned by its own rule",
+        reason: "both the IG and ours: finished when PV1-45 is valued, else PV1-2 via PatientClass[EncounterStatus]; Microsoft's template gives in-progress or planned by its own rule",
         matches: |r| r.field == "Encounter.status" && r.verdict == Verdict::Differ,
     },
     Category {

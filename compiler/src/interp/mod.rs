@@ -1018,10 +1018,16 @@ fn json_out(j: &json::Value) -> Option<Out> {
 }
 
 /// The text of a value, unescaped; `None` when absent or the HL7 null.
+///
+/// An HL7 field or component read as a value is its first component's
+/// first subcomponent, as receivers read a primitive that a sender filled
+/// with more parts than the version defines (`&W` in a 2.5.1 XAD.9 reads
+/// as absent). Components are read by number (`.2`), never by this.
 fn text<'a>(v: &V<'a>) -> Option<Cow<'a, str>> {
+    let first = |s: Subcomponent<'a>| s.is_valued().then(|| s.text());
     let t = match v {
-        V::Rep(r) if r.is_valued() => r.text(),
-        V::Comp(c) if c.is_valued() => c.text(),
+        V::Rep(r) => first(r.component(1).subcomponent(1))?,
+        V::Comp(c) => first(c.subcomponent(1))?,
         V::Sub(s) if s.is_valued() => s.text(),
         V::Text(t) => t.clone(),
         V::Num(n) => Cow::Owned(n.clone()),
@@ -1040,22 +1046,18 @@ fn text<'a>(v: &V<'a>) -> Option<Cow<'a, str>> {
 
 /// The DTM of an HL7 TS (its first component) or a plain date/time text.
 fn dtm_text<'a>(v: &V<'a>) -> Cow<'a, str> {
-    match v {
-        V::Rep(r) => {
-            let c = r.component(1);
-            if c.is_valued() {
-                c.text()
-            } else {
-                Cow::Borrowed("")
-            }
-        }
-        other => text(other).unwrap_or_default(),
-    }
+    text(v).unwrap_or_default()
 }
 
+/// Whether a value is there: an HL7 field, component or subcomponent with
+/// any content but the HL7 null (an address with an empty street is still
+/// an address), or a non-empty computed value.
 fn present(v: &V<'_>) -> bool {
     match v {
         V::Group(_) | V::Segment(_) | V::Bool(_) | V::Int(_) | V::Num(_) => true,
+        V::Rep(r) => r.is_valued(),
+        V::Comp(c) => c.is_valued(),
+        V::Sub(s) => s.is_valued(),
         V::Obj(o) => !o.is_empty(),
         V::Json(j) => !matches!(j, json::Value::Null),
         other => text(other).is_some(),
