@@ -122,7 +122,7 @@ impl Converter for Interpreter<'_> {
                 "the spec has no map to run",
             ));
         };
-        let output = match map.sources.first() {
+        match map.sources.first() {
             Some(SourcePlan::Message(structure)) => {
                 let mut index = MessageIndex::new();
                 let message = index
@@ -139,7 +139,7 @@ impl Converter for Interpreter<'_> {
                     &tree,
                     document.ordinal,
                 );
-                run.map(map, vec![vec![V::Group(0)]])?
+                emit(out, &run.map(map, vec![vec![V::Group(0)]])?);
             }
             Some(SourcePlan::Segment(id)) => {
                 let mut index = MessageIndex::new();
@@ -161,7 +161,7 @@ impl Converter for Interpreter<'_> {
                     .take(1)
                     .map(|s| V::Segment(*s))
                     .collect();
-                run.map(map, vec![source])?
+                emit(out, &run.map(map, vec![source])?);
             }
             Some(SourcePlan::Fhir(_) | SourcePlan::Record(_)) => {
                 let value = json::read(document.bytes).map_err(|e| {
@@ -177,7 +177,7 @@ impl Converter for Interpreter<'_> {
                 })?;
                 let tree = Tree::default();
                 let run = Run::new(self.program, &self.options, &[], &tree, document.ordinal);
-                run.map(map, vec![vec![V::Json(&value)]])?
+                emit(out, &run.map(map, vec![vec![V::Json(&value)]])?);
             }
             Some(SourcePlan::Group(..)) => {
                 return Err(Rejection::new(
@@ -187,11 +187,15 @@ impl Converter for Interpreter<'_> {
                 ));
             }
             None => return Err(Rejection::new("NO-SOURCE", here(), "the map has no source")),
-        };
-        let mut writer = JsonWriter::new(out, Style::Compact);
-        write_out(&mut writer, None, &output);
+        }
         Ok(())
     }
+}
+
+/// Writes a map's output as compact JSON.
+fn emit(out: &mut Vec<u8>, output: &Out<'_>) {
+    let mut writer = JsonWriter::new(out, Style::Compact);
+    write_out(&mut writer, None, output);
 }
 
 /// A value while a map runs.
@@ -208,21 +212,22 @@ enum V<'a> {
     Num(String),
     Int(i64),
     Bool(bool),
-    Obj(Out),
+    Obj(Out<'a>),
 }
 
-/// The output being built: members in the order the rules set them.
+/// The output being built: members in the order the rules set them. Keys
+/// and constants borrow from the program, text from the message.
 #[derive(Debug, Clone)]
-enum Out {
-    Obj(Vec<(String, Out)>),
-    Arr(Vec<Out>),
-    Str(String),
-    Num(String),
+enum Out<'a> {
+    Obj(Vec<(Cow<'a, str>, Out<'a>)>),
+    Arr(Vec<Out<'a>>),
+    Str(Cow<'a, str>),
+    Num(Cow<'a, str>),
     Int(i64),
     Bool(bool),
 }
 
-impl Out {
+impl<'a> Out<'a> {
     fn is_empty(&self) -> bool {
         match self {
             Out::Obj(m) => m.iter().all(|(_, v)| v.is_empty()),
@@ -232,12 +237,12 @@ impl Out {
         }
     }
 
-    fn member_mut(&mut self, name: &str) -> Option<&mut Out> {
+    fn member_mut(&mut self, name: &'a str) -> Option<&mut Out<'a>> {
         let Out::Obj(members) = self else { return None };
         let at = match members.iter().position(|(k, _)| k == name) {
             Some(at) => at,
             None => {
-                members.push((name.to_owned(), Out::Obj(Vec::new())));
+                members.push((Cow::Borrowed(name), Out::Obj(Vec::new())));
                 members.len() - 1
             }
         };
@@ -245,7 +250,7 @@ impl Out {
     }
 }
 
-fn write_out(w: &mut JsonWriter<'_>, key: Option<&str>, out: &Out) {
+fn write_out(w: &mut JsonWriter<'_>, key: Option<&str>, out: &Out<'_>) {
     match out {
         Out::Obj(members) => {
             let open = match key {
@@ -253,7 +258,7 @@ fn write_out(w: &mut JsonWriter<'_>, key: Option<&str>, out: &Out) {
                 None => w.begin_object(),
             };
             for (k, v) in members {
-                write_out(w, Some(k), v);
+                write_out(w, Some(k.as_ref()), v);
             }
             w.end(open);
         }
@@ -290,8 +295,8 @@ fn write_out(w: &mut JsonWriter<'_>, key: Option<&str>, out: &Out) {
     }
 }
 
-struct Run<'a, 'p> {
-    program: &'p Program,
+struct Run<'a> {
+    program: &'a Program,
     options: &'a Options,
     segments: &'a [Segment<'a>],
     tree: &'a Tree,
@@ -319,14 +324,14 @@ struct Frame<'a> {
 
 type R<T> = Result<T, Rejection>;
 
-impl<'a, 'p> Run<'a, 'p> {
+impl<'a> Run<'a> {
     fn new(
-        program: &'p Program,
+        program: &'a Program,
         options: &'a Options,
         segments: &'a [Segment<'a>],
         tree: &'a Tree,
         message: u32,
-    ) -> Run<'a, 'p> {
+    ) -> Run<'a> {
         Run {
             program,
             options,
@@ -340,7 +345,7 @@ impl<'a, 'p> Run<'a, 'p> {
         Location::default().in_message(self.message)
     }
 
-    fn map(&self, map: &MapPlan, sources: Vec<Vec<V<'a>>>) -> R<Out> {
+    fn map(&self, map: &'a MapPlan, sources: Vec<Vec<V<'a>>>) -> R<Out<'a>> {
         let mut frame = Frame {
             sources,
             slots: vec![Vec::new(); map.slots as usize],
@@ -350,8 +355,8 @@ impl<'a, 'p> Run<'a, 'p> {
         let mut object = Out::Obj(Vec::new());
         if map.target_is_resource {
             object = Out::Obj(vec![(
-                "resourceType".to_owned(),
-                Out::Str(map.target.clone()),
+                Cow::Borrowed("resourceType"),
+                Out::Str(Cow::Borrowed(map.target.as_str())),
             )]);
         }
         self.block(&map.body, &mut frame, &mut object, false)?;
@@ -360,7 +365,7 @@ impl<'a, 'p> Run<'a, 'p> {
         Ok(object)
     }
 
-    fn required(&self, block: &Block, object: &Out) -> R<()> {
+    fn required(&self, block: &Block, object: &Out<'a>) -> R<()> {
         for r in &block.required {
             let present = match object {
                 Out::Obj(members) => members.iter().any(|(k, v)| {
@@ -387,14 +392,14 @@ impl<'a, 'p> Run<'a, 'p> {
     /// from the input were placed (constants count only under a `when`,
     /// whose condition read the input).
     /// Checks the `require`s met while building a map's result.
-    fn pending(&self, frame: &mut Frame<'a>, object: &Out) -> R<()> {
+    fn pending(&self, frame: &mut Frame<'a>, object: &Out<'a>) -> R<()> {
         for p in frame.pending.pop().unwrap_or_default() {
             self.check_pending(&p, object)?;
         }
         Ok(())
     }
 
-    fn check_pending(&self, p: &Pending, object: &Out) -> R<()> {
+    fn check_pending(&self, p: &Pending, object: &Out<'a>) -> R<()> {
         let condition = p.steps.get(..p.if_present).unwrap_or(&[]);
         if has_path(object, &p.steps) || (p.if_present > 0 && !has_path(object, condition)) {
             return Ok(());
@@ -411,9 +416,9 @@ impl<'a, 'p> Run<'a, 'p> {
 
     fn block(
         &self,
-        block: &Block,
+        block: &'a Block,
         frame: &mut Frame<'a>,
-        object: &mut Out,
+        object: &mut Out<'a>,
         conditional: bool,
     ) -> R<usize> {
         let mut derived = 0;
@@ -426,10 +431,10 @@ impl<'a, 'p> Run<'a, 'p> {
     /// Builds one object from `body`; `None` when it must not be written.
     fn object(
         &self,
-        body: &Block,
+        body: &'a Block,
         frame: &mut Frame<'a>,
         conditional: bool,
-    ) -> R<Option<(Out, usize)>> {
+    ) -> R<Option<(Out<'a>, usize)>> {
         let mut inner = Out::Obj(Vec::new());
         frame.pending.push(Vec::new());
         let derived = self.block(body, frame, &mut inner, conditional);
@@ -445,7 +450,7 @@ impl<'a, 'p> Run<'a, 'p> {
         Ok(Some((inner, derived)))
     }
 
-    fn op(&self, op: &Op, frame: &mut Frame<'a>, object: &mut Out, conditional: bool) -> R<usize> {
+    fn op(&self, op: &'a Op, frame: &mut Frame<'a>, object: &mut Out<'a>, conditional: bool) -> R<usize> {
         Ok(match op {
             Op::Set { target, value } => {
                 let values = self.eval(value, frame)?;
@@ -548,23 +553,23 @@ impl<'a, 'p> Run<'a, 'p> {
         })
     }
 
-    fn to_out(&self, v: &V<'a>) -> Option<Out> {
+    fn to_out(&self, v: &V<'a>) -> Option<Out<'a>> {
         let out = match v {
             V::Obj(o) => o.clone(),
-            V::Num(n) => Out::Num(n.clone()),
+            V::Num(n) => Out::Num(Cow::Owned(n.clone())),
             V::Int(i) => Out::Int(*i),
             V::Bool(b) => Out::Bool(*b),
             V::Json(j) => json_out(j)?,
-            other => Out::Str(text(other)?.into_owned()),
+            other => Out::Str(text(other)?),
         };
         (!out.is_empty()).then_some(out)
     }
 
     // ------------------------------------------------------------ expressions
 
-    fn eval(&self, e: &Expr, frame: &mut Frame<'a>) -> R<Vec<V<'a>>> {
+    fn eval(&self, e: &'a Expr, frame: &mut Frame<'a>) -> R<Vec<V<'a>>> {
         Ok(match e {
-            Expr::Const(Const::Text(s)) => vec![V::Text(Cow::Owned(s.clone()))],
+            Expr::Const(Const::Text(s)) => vec![V::Text(Cow::Borrowed(s.as_str()))],
             Expr::Const(Const::Number(n)) => vec![V::Num(n.clone())],
             Expr::Const(Const::Bool(b)) => vec![V::Bool(*b)],
             Expr::Source(i) => frame.sources.get(*i as usize).cloned().unwrap_or_default(),
@@ -639,7 +644,7 @@ impl<'a, 'p> Run<'a, 'p> {
         })
     }
 
-    fn nav(&self, values: Vec<V<'a>>, nav: &Nav, frame: &mut Frame<'a>) -> R<Vec<V<'a>>> {
+    fn nav(&self, values: Vec<V<'a>>, nav: &'a Nav, frame: &mut Frame<'a>) -> R<Vec<V<'a>>> {
         let mut out = Vec::new();
         match nav {
             Nav::Node(path) => {
@@ -762,7 +767,7 @@ impl<'a, 'p> Run<'a, 'p> {
         loc.in_message(self.message)
     }
 
-    fn call(&self, builtin: Builtin, args: &[Expr], frame: &mut Frame<'a>) -> R<Vec<V<'a>>> {
+    fn call(&self, builtin: Builtin, args: &'a [Expr], frame: &mut Frame<'a>) -> R<Vec<V<'a>>> {
         let mut values = Vec::new();
         for a in args {
             values.push(self.eval(a, frame)?);
@@ -876,8 +881,8 @@ impl<'a, 'p> Run<'a, 'p> {
                     .collect();
                 match (texts.first(), texts.get(1)) {
                     (Some(Some(t)), Some(Some(id))) => vec![V::Obj(Out::Obj(vec![(
-                        "reference".to_owned(),
-                        Out::Str(format!("{t}/{id}")),
+                        Cow::Borrowed("reference"),
+                        Out::Str(Cow::Owned(format!("{t}/{id}"))),
                     )]))],
                     _ => Vec::new(),
                 }
@@ -930,7 +935,7 @@ fn set_slot<'a>(frame: &mut Frame<'a>, slot: Slot, v: Vec<V<'a>>) {
 }
 
 /// Puts values at a target path of `object`.
-fn place(object: &mut Out, target: &[TargetStep], mut values: Vec<Out>) {
+fn place<'a>(object: &mut Out<'a>, target: &'a [TargetStep], mut values: Vec<Out<'a>>) {
     let Some((last, init)) = target.split_last() else {
         return;
     };
@@ -1002,16 +1007,16 @@ fn place(object: &mut Out, target: &[TargetStep], mut values: Vec<Out>) {
     }
 }
 
-fn json_out(j: &json::Value) -> Option<Out> {
+fn json_out(j: &json::Value) -> Option<Out<'_>> {
     Some(match j {
         json::Value::Null => return None,
         json::Value::Bool(b) => Out::Bool(*b),
-        json::Value::Number(n) => Out::Num(n.as_str().to_owned()),
-        json::Value::String(s) => Out::Str(s.clone()),
+        json::Value::Number(n) => Out::Num(Cow::Borrowed(n.as_str())),
+        json::Value::String(s) => Out::Str(Cow::Borrowed(s.as_str())),
         json::Value::Array(items) => Out::Arr(items.iter().filter_map(json_out).collect()),
         json::Value::Object(o) => Out::Obj(
             o.iter()
-                .filter_map(|(k, v)| Some((k.to_owned(), json_out(v)?)))
+                .filter_map(|(k, v)| Some((Cow::Borrowed(k), json_out(v)?)))
                 .collect(),
         ),
     })
@@ -1112,7 +1117,7 @@ fn compare(op: Compare, a: Option<&V<'_>>, b: Option<&V<'_>>) -> bool {
 
 /// Whether `out` holds a non-empty value at the element names `steps`
 /// (through arrays: any item).
-fn has_path(out: &Out, steps: &[String]) -> bool {
+fn has_path(out: &Out<'_>, steps: &[String]) -> bool {
     let Some((first, rest)) = steps.split_first() else {
         return !out.is_empty();
     };
