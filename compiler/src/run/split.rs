@@ -163,15 +163,11 @@ fn lines(bytes: &[u8]) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
         }
         let start = pos;
         let rest = bytes.get(start..).unwrap_or_default();
-        let end = memchr_nl(rest).map_or(bytes.len(), |i| start + i);
+        let end = memchr::memchr(b'\n', rest).map_or(bytes.len(), |i| start + i);
         pos = end + 1;
         number += 1;
         Some((number, start, end))
     })
-}
-
-fn memchr_nl(bytes: &[u8]) -> Option<usize> {
-    bytes.iter().position(|&b| b == b'\n')
 }
 
 fn looks_like_ndjson(bytes: &[u8]) -> bool {
