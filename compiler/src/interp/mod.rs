@@ -450,7 +450,13 @@ impl<'a> Run<'a> {
         Ok(Some((inner, derived)))
     }
 
-    fn op(&self, op: &'a Op, frame: &mut Frame<'a>, object: &mut Out<'a>, conditional: bool) -> R<usize> {
+    fn op(
+        &self,
+        op: &'a Op,
+        frame: &mut Frame<'a>,
+        object: &mut Out<'a>,
+        conditional: bool,
+    ) -> R<usize> {
         Ok(match op {
             Op::Set { target, value } => {
                 let values = self.eval(value, frame)?;
