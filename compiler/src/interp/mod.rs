@@ -86,7 +86,7 @@ impl Interpreter<'_> {
         }
         let reason = match by_event {
             Some(other) => format!(
-                "the message is a {other}; this map reads {}",
+                "the message's structure is {other}; this map reads {}",
                 structure.name()
             ),
             None => format!(
