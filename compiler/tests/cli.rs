@@ -306,7 +306,7 @@ fn a_message_of_another_type_is_rejected_at_msh_9() {
     );
     assert_eq!(
         reject["reason"],
-        "the message is a ORU_R01; this map reads ADT_A01"
+        "the message's structure is ORU_R01; this map reads ADT_A01"
     );
 }
 
