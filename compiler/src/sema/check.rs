@@ -462,6 +462,32 @@ impl<'m> Checker<'m> {
         self.report(d);
     }
 
+    /// Reports the `codes` a value may take that `vs` lacks, if any.
+    fn codes_outside_value_set(
+        &mut self,
+        span: Span,
+        vs: &ValueSet,
+        codes: &[String],
+        message: String,
+        label: &str,
+        help: &str,
+    ) {
+        let outside: Vec<&str> = codes
+            .iter()
+            .map(String::as_str)
+            .filter(|c| !vs.contains(c))
+            .collect();
+        if !outside.is_empty() {
+            self.outside_value_set(
+                span,
+                vs,
+                message,
+                format!("{label} {}", list(&outside, 6)),
+                help,
+            );
+        }
+    }
+
     fn code_outside(&mut self, code: &StringLit, url: &str, codes: &[String], table: Option<Span>) {
         let found = suggestions(&code.value, codes.iter().map(String::as_str));
         let mut d = Diagnostic::new(
@@ -1139,24 +1165,14 @@ impl<'m> Checker<'m> {
                         }
                         // The table reported its own misses against this value set.
                         Some(_) if declared.as_deref() == Some(vs.url()) => {}
-                        Some(codes) => {
-                            let outside: Vec<&str> = codes
-                                .iter()
-                                .map(String::as_str)
-                                .filter(|c| !vs.contains(c))
-                                .collect();
-                            if !outside.is_empty() {
-                                self.outside_value_set(
-                                    span,
-                                    vs,
-                                    format!(
-                                        "the table gives codes outside the value set of `{path}`"
-                                    ),
-                                    format!("may give {}", list(&outside, 6)),
-                                    "map those rows to codes of the value set",
-                                );
-                            }
-                        }
+                        Some(codes) => self.codes_outside_value_set(
+                            span,
+                            vs,
+                            codes,
+                            format!("the table gives codes outside the value set of `{path}`"),
+                            "may give",
+                            "map those rows to codes of the value set",
+                        ),
                     }
                 }
             }
@@ -1188,22 +1204,14 @@ impl<'m> Checker<'m> {
                         mismatch("a record enumeration").help(format!("`{path}` takes a {ft}")),
                     );
                 } else if let Some(vs) = required {
-                    let outside: Vec<&str> = values
-                        .iter()
-                        .map(String::as_str)
-                        .filter(|v| !vs.contains(v))
-                        .collect();
-                    if !outside.is_empty() {
-                        self.outside_value_set(
-                            span,
-                            vs,
-                            format!(
-                                "the record's values are not all codes of `{path}`'s value set"
-                            ),
-                            format!("may hold {}", list(&outside, 6)),
-                            "translate them with a table: `... via table_name`",
-                        );
-                    }
+                    self.codes_outside_value_set(
+                        span,
+                        vs,
+                        values,
+                        format!("the record's values are not all codes of `{path}`'s value set"),
+                        "may hold",
+                        "translate them with a table: `... via table_name`",
+                    );
                 }
             }
             Ty::Fhir(t) => {
