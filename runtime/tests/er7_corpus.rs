@@ -7,40 +7,18 @@
 // Test helpers outside #[test] fns: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::{Path, PathBuf};
-
 use ferry_runtime::er7::{MessageIndex, split_messages};
+
+mod er7_common;
+use er7_common::{corpus_dir, corpus_files};
 
 /// (file name suffix, expected error `Display`) for samples that are known
 /// to be malformed. Empty: the whole corpus reads.
 const EXPECTED_ERRORS: &[(&str, &str)] = &[];
 
-pub fn corpus_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/hl7v2")
-}
-
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(rd) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for e in rd.flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            collect(&p, out);
-        } else if matches!(
-            p.extension().and_then(|x| x.to_str()),
-            Some("hl7" | "txt" | "hl7v2")
-        ) {
-            out.push(p);
-        }
-    }
-}
-
 #[test]
 fn every_sample_reads() {
-    let mut files = Vec::new();
-    collect(&corpus_dir(), &mut files);
-    files.sort();
+    let files = corpus_files();
     assert!(
         files.len() >= 170,
         "corpus not found or shrunk: {} files under {:?}",
@@ -146,9 +124,7 @@ fn segment_counts_match_the_manifest() {
 /// same messages, in order, at the right offsets.
 #[test]
 fn the_whole_corpus_as_one_batch_file_splits_back() {
-    let mut files = Vec::new();
-    collect(&corpus_dir(), &mut files);
-    files.sort();
+    let files = corpus_files();
     let mut file = b"FHS|^~\\&|FERRY\rBHS|^~\\&|FERRY\r".to_vec();
     let mut expected = Vec::new();
     for (i, path) in files.iter().enumerate() {

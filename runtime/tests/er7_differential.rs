@@ -32,7 +32,7 @@
 // Test helpers outside #[test] fns: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::path::{Path, PathBuf};
+mod er7_common;
 
 use ferry_runtime::er7::{Delimiters, MessageIndex, Writer};
 use proptest::prelude::*;
@@ -279,28 +279,9 @@ fn normalise(bytes: &[u8]) -> Option<String> {
     Some(lines.join("\r") + "\r")
 }
 
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    for e in std::fs::read_dir(dir).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            collect(&p, out);
-        } else if matches!(
-            p.extension().and_then(|x| x.to_str()),
-            Some("hl7" | "txt" | "hl7v2")
-        ) {
-            out.push(p);
-        }
-    }
-}
-
 #[test]
 fn corpus_agrees_with_hl7kit_and_hl7_parser() {
-    let mut files = Vec::new();
-    collect(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/hl7v2"),
-        &mut files,
-    );
-    files.sort();
+    let files = er7_common::corpus_files();
     assert!(files.len() >= 170);
     let (mut compared, mut kit, mut hp) = (0, 0, 0);
     for path in &files {
