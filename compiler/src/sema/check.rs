@@ -1036,15 +1036,8 @@ impl<'m> Checker<'m> {
                     return;
                 }
                 if !primitive {
-                    let d = mismatch(&format!("an HL7 {dt} value")).help(format!(
-                        "build the {ft} with a block: `{}{} {{ ... }}`",
-                        last_name(path),
-                        if element.cardinality().is_repeating() {
-                            "[]"
-                        } else {
-                            ""
-                        }
-                    ));
+                    let d =
+                        mismatch(&format!("an HL7 {dt} value")).help(block_help(ft, path, element));
                     self.report(d);
                     return;
                 }
@@ -1090,15 +1083,7 @@ impl<'m> Checker<'m> {
                     return;
                 }
                 if !primitive {
-                    let d = mismatch("a string").help(format!(
-                        "build the {ft} with a block: `{}{} {{ ... }}`",
-                        last_name(path),
-                        if element.cardinality().is_repeating() {
-                            "[]"
-                        } else {
-                            ""
-                        }
-                    ));
+                    let d = mismatch("a string").help(block_help(ft, path, element));
                     self.report(d);
                     return;
                 }
@@ -2056,6 +2041,19 @@ fn upper_first(s: &str) -> String {
         Some(f) => f.to_uppercase().chain(c).collect(),
         None => String::new(),
     }
+}
+
+/// "build the HumanName with a block: `name[] { ... }`".
+fn block_help(ft: &str, path: &str, element: &ResolvedElement<'_>) -> String {
+    let append = if element.cardinality().is_repeating() {
+        "[]"
+    } else {
+        ""
+    };
+    format!(
+        "build the {ft} with a block: `{}{append} {{ ... }}`",
+        last_name(path)
+    )
 }
 
 fn last_name(path: &str) -> &str {
