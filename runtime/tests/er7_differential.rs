@@ -302,13 +302,6 @@ fn corpus_agrees_with_hl7kit_and_hl7_parser() {
     );
 }
 
-fn cases(default: u32) -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 /// Values without whitespace (hl7kit trims lines), rich in delimiters.
 fn value() -> impl Strategy<Value = String> {
     prop_oneof![
@@ -335,7 +328,7 @@ fn delimiters() -> impl Strategy<Value = Delimiters> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: cases(256), ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: er7_common::cases(256), ..ProptestConfig::default() })]
 
     #[test]
     fn generated_messages_agree(

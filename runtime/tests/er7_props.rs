@@ -10,6 +10,8 @@
 use ferry_runtime::er7::{Delimiters, Message, MessageIndex, Writer, split_messages};
 use proptest::prelude::*;
 
+mod er7_common;
+
 /// Subcomponents of components of repetitions of fields.
 type FieldModel = Vec<Vec<Vec<String>>>;
 
@@ -17,13 +19,6 @@ type FieldModel = Vec<Vec<Vec<String>>>;
 struct SegmentModel {
     id: String,
     fields: Vec<FieldModel>,
-}
-
-fn cases(default: u32) -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
 }
 
 fn value() -> impl Strategy<Value = String> {
@@ -156,7 +151,7 @@ fn walk(input: &[u8], msg: &Message<'_>) -> usize {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: cases(512), ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: er7_common::cases(512), ..ProptestConfig::default() })]
 
     #[test]
     fn write_then_read_gives_back_the_values(
@@ -197,7 +192,7 @@ fn message_like() -> impl Strategy<Value = Vec<u8>> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: cases(4096), ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: er7_common::cases(4096), ..ProptestConfig::default() })]
 
     #[test]
     fn arbitrary_bytes_never_panic(bytes in message_like()) {

@@ -1,4 +1,6 @@
-//! The shared HL7 v2 corpus, for the ER7 tests.
+//! What the ER7 tests share: the HL7 v2 corpus and the proptest case count.
+// Each test binary uses a part of this module.
+#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 
@@ -31,4 +33,12 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
             out.push(path);
         }
     }
+}
+
+/// The proptest case count: `PROPTEST_CASES` when set, else `default`.
+pub fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
