@@ -10,3 +10,5 @@ pub mod er7;
 pub mod error;
 pub mod id;
 pub mod json;
+#[doc(hidden)]
+pub mod rt;

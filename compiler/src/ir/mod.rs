@@ -277,15 +277,16 @@ pub struct TargetStep {
     pub mode: Mode,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// `x`: the element itself.
-    Single,
-    /// `x[]`: a new item.
-    Append,
-    /// `x[n]`: the n-th item (from 1), created if needed.
-    Index(u32),
+impl ferry_runtime::rt::Step for TargetStep {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn mode(&self) -> Mode {
+        self.mode
+    }
 }
+
+pub use ferry_runtime::rt::Mode;
 
 #[derive(Debug, Clone)]
 pub enum Const {
@@ -295,63 +296,9 @@ pub enum Const {
     Bool(bool),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Compare {
-    Eq,
-    Ne,
-    Lt,
-    Le,
-    Gt,
-    Ge,
-}
+pub use ferry_runtime::rt::Compare;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Builtin {
-    Date,
-    DateTime,
-    Instant,
-    Time,
-    Decimal,
-    Integer,
-    Code,
-    String,
-    Uuid5,
-    Reference,
-    Concat,
-    Valued,
-    Count,
-    First,
-    Upper,
-    Lower,
-    Trim,
-    Reject,
-}
-
-impl Builtin {
-    pub fn from_name(name: &str) -> Option<Builtin> {
-        Some(match name {
-            "date" => Builtin::Date,
-            "datetime" => Builtin::DateTime,
-            "instant" => Builtin::Instant,
-            "time" => Builtin::Time,
-            "decimal" => Builtin::Decimal,
-            "integer" => Builtin::Integer,
-            "code" => Builtin::Code,
-            "string" => Builtin::String,
-            "uuid5" => Builtin::Uuid5,
-            "reference" => Builtin::Reference,
-            "concat" => Builtin::Concat,
-            "valued" => Builtin::Valued,
-            "count" => Builtin::Count,
-            "first" => Builtin::First,
-            "upper" => Builtin::Upper,
-            "lower" => Builtin::Lower,
-            "trim" => Builtin::Trim,
-            "reject" => Builtin::Reject,
-            _ => return None,
-        })
-    }
-}
+pub use ferry_runtime::rt::Builtin;
 
 /// A value computation. Every expression yields a list of values; where one
 /// value goes, the first is taken (the checker made sure a choice was made).

@@ -1,0 +1,230 @@
+//! Ferry's built-in functions (`date`, `uuid5`, `concat`...), over evaluated
+//! arguments.
+
+use std::borrow::Cow;
+
+use super::out::Out;
+use super::value::{V, dtm_text, present, text};
+use super::{Ctx, R, Vals};
+use crate::convert::{self, Decimal, TimeZone};
+use crate::error::Rejection;
+
+/// A built-in function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Builtin {
+    Date,
+    DateTime,
+    Instant,
+    Time,
+    Decimal,
+    Integer,
+    Code,
+    String,
+    Uuid5,
+    Reference,
+    Concat,
+    Valued,
+    Count,
+    First,
+    Upper,
+    Lower,
+    Trim,
+    Reject,
+}
+
+impl Builtin {
+    /// The built-in a spec names.
+    pub fn from_name(name: &str) -> Option<Builtin> {
+        Some(match name {
+            "date" => Builtin::Date,
+            "datetime" => Builtin::DateTime,
+            "instant" => Builtin::Instant,
+            "time" => Builtin::Time,
+            "decimal" => Builtin::Decimal,
+            "integer" => Builtin::Integer,
+            "code" => Builtin::Code,
+            "string" => Builtin::String,
+            "uuid5" => Builtin::Uuid5,
+            "reference" => Builtin::Reference,
+            "concat" => Builtin::Concat,
+            "valued" => Builtin::Valued,
+            "count" => Builtin::Count,
+            "first" => Builtin::First,
+            "upper" => Builtin::Upper,
+            "lower" => Builtin::Lower,
+            "trim" => Builtin::Trim,
+            "reject" => Builtin::Reject,
+            _ => return None,
+        })
+    }
+
+    /// The variant's name, as Rust code names it.
+    pub fn variant(self) -> &'static str {
+        match self {
+            Builtin::Date => "Date",
+            Builtin::DateTime => "DateTime",
+            Builtin::Instant => "Instant",
+            Builtin::Time => "Time",
+            Builtin::Decimal => "Decimal",
+            Builtin::Integer => "Integer",
+            Builtin::Code => "Code",
+            Builtin::String => "String",
+            Builtin::Uuid5 => "Uuid5",
+            Builtin::Reference => "Reference",
+            Builtin::Concat => "Concat",
+            Builtin::Valued => "Valued",
+            Builtin::Count => "Count",
+            Builtin::First => "First",
+            Builtin::Upper => "Upper",
+            Builtin::Lower => "Lower",
+            Builtin::Trim => "Trim",
+            Builtin::Reject => "Reject",
+        }
+    }
+}
+
+fn first_present<'v, 'a>(values: Option<&'v Vals<'a>>) -> Option<&'v V<'a>> {
+    values.and_then(|v| v.iter().find(|x| present(x)))
+}
+
+/// Calls a built-in on its evaluated arguments.
+pub fn call<'a>(cx: &Ctx<'a>, builtin: Builtin, values: &[Vals<'a>]) -> R<Vals<'a>> {
+    let first = first_present(values.first()).cloned();
+    let converted = |r: Result<String, convert::ConvertError>, v: &V<'a>| -> R<Vals<'a>> {
+        r.map(|t| vec![V::Text(Cow::Owned(t))]).map_err(|e| {
+            Rejection::new("CONVERT", cx.location(v), e.to_string())
+                .with_value(text(v).unwrap_or_default().as_ref())
+        })
+    };
+    Ok(match builtin {
+        Builtin::Date | Builtin::DateTime | Builtin::Instant | Builtin::Time | Builtin::Code => {
+            let Some(v) = first else {
+                return Ok(Vec::new());
+            };
+            let t = dtm_text(&v);
+            let t = t.as_ref();
+            // `datetime(x, "Europe/Berlin")`: the call's zone wins over the run's.
+            let own_zone = match first_present(values.get(1)).and_then(text) {
+                Some(name) => Some(TimeZone::get(&name).map_err(|_| {
+                    Rejection::new(
+                        "CONVERT",
+                        cx.here(),
+                        "the time zone given to the conversion is not an IANA time zone",
+                    )
+                })?),
+                None => None,
+            };
+            let zone = own_zone.as_ref().or(cx.time_zone);
+            let result = match builtin {
+                Builtin::Date => convert::date(t).map(|x| x.as_str().to_owned()),
+                Builtin::DateTime => convert::date_time(t, zone).map(|x| x.as_str().to_owned()),
+                Builtin::Instant => convert::instant(t, zone).map(|x| x.as_str().to_owned()),
+                Builtin::Time => convert::time(t).map(|x| x.as_str().to_owned()),
+                Builtin::Code => convert::code(t).map(str::to_owned),
+                _ => Ok(t.to_owned()),
+            };
+            converted(result, &v)?
+        }
+        Builtin::Decimal => {
+            let Some(v) = first else {
+                return Ok(Vec::new());
+            };
+            let t = text(&v).unwrap_or_default();
+            match Decimal::from_nm(&t) {
+                Ok(d) => vec![V::Num(Cow::Owned(d.to_string()))],
+                Err(e) => {
+                    return Err(Rejection::new("CONVERT", cx.location(&v), e.to_string())
+                        .with_value(t.as_ref()));
+                }
+            }
+        }
+        Builtin::Integer => {
+            let Some(v) = first else {
+                return Ok(Vec::new());
+            };
+            let t = text(&v).unwrap_or_default();
+            match convert::integer(&t) {
+                Ok(i) => vec![V::Int(i64::from(i))],
+                Err(e) => {
+                    return Err(Rejection::new("CONVERT", cx.location(&v), e.to_string())
+                        .with_value(t.as_ref()));
+                }
+            }
+        }
+        Builtin::String | Builtin::First => first.into_iter().collect(),
+        Builtin::Uuid5 => {
+            let mut texts = values.iter().map(|v| first_present(Some(v)).and_then(text));
+            let Some(Some(resource_type)) = texts.next() else {
+                return Ok(Vec::new());
+            };
+            let mut parts: Vec<Cow<'a, str>> = Vec::with_capacity(values.len());
+            for t in texts {
+                match t {
+                    Some(t) => parts.push(t),
+                    None => {
+                        return Err(Rejection::new(
+                            "ID-KEY",
+                            cx.here(),
+                            format!(
+                                "a part of the {resource_type} id key is not valued, so the id cannot be made"
+                            ),
+                        ));
+                    }
+                }
+            }
+            let parts: Vec<&str> = parts.iter().map(AsRef::as_ref).collect();
+            match crate::id::resource_id(&resource_type, &parts) {
+                Ok(id) => vec![V::Text(Cow::Owned(id.text().as_str().to_owned()))],
+                Err(e) => return Err(Rejection::new("ID-KEY", cx.here(), e.to_string())),
+            }
+        }
+        Builtin::Reference => {
+            let t = first_present(values.first()).and_then(text);
+            let id = first_present(values.get(1)).and_then(text);
+            match (t, id) {
+                (Some(t), Some(id)) => vec![V::Obj(Out::Obj(vec![(
+                    Cow::Borrowed("reference"),
+                    Out::Str(Cow::Owned(format!("{t}/{id}"))),
+                )]))],
+                _ => Vec::new(),
+            }
+        }
+        Builtin::Concat => {
+            let mut s = String::new();
+            for v in values {
+                if let Some(t) = first_present(Some(v)).and_then(text) {
+                    s.push_str(&t);
+                }
+            }
+            if s.is_empty() {
+                Vec::new()
+            } else {
+                vec![V::Text(Cow::Owned(s))]
+            }
+        }
+        Builtin::Valued => vec![V::Bool(first.is_some())],
+        Builtin::Count => vec![V::Int(
+            values
+                .first()
+                .map_or(0, |v| v.iter().filter(|x| present(x)).count()) as i64,
+        )],
+        Builtin::Upper | Builtin::Lower | Builtin::Trim => {
+            let Some(t) = first.as_ref().and_then(text) else {
+                return Ok(Vec::new());
+            };
+            let s = match builtin {
+                Builtin::Upper => t.to_uppercase(),
+                Builtin::Lower => t.to_lowercase(),
+                _ => t.trim().to_owned(),
+            };
+            vec![V::Text(Cow::Owned(s))]
+        }
+        Builtin::Reject => {
+            let reason = first
+                .as_ref()
+                .and_then(text)
+                .unwrap_or(Cow::Borrowed("rejected by the spec"));
+            return Err(Rejection::new("REJECTED", cx.here(), reason.into_owned()));
+        }
+    })
+}

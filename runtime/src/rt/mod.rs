@@ -1,0 +1,380 @@
+//! Execution support for Ferry's interpreter and for the transformers the
+//! compiler generates. Both run a mapping over the same values ([`V`]), build
+//! the same output tree ([`Out`]) with the same placement rules ([`place`]),
+//! and share every built-in ([`call`]), table lookup ([`lookup`]) and
+//! structure match ([`structure::place`]); so a generated transformer writes
+//! byte for byte what the interpreter writes, rejections included.
+//!
+//! This module is the contract between the compiler and the code it
+//! generates, not a public API: it changes with the compiler.
+//!
+//! Every expression yields a list of values (a repeating field gives one per
+//! repetition; an absent field none). Where one value goes the first is
+//! taken; the checker has made sure a choice was written.
+
+// `Rejection` is the error of every fallible step; rejections are the cold
+// path, so its size does not matter here.
+#![allow(clippy::result_large_err)]
+
+mod builtin;
+mod out;
+pub mod structure;
+mod value;
+
+pub use builtin::{Builtin, call};
+pub use out::{Mode, Out, Require, Step, check_require, check_required, emit, has_path, place};
+pub use structure::{Node, Tree};
+pub use value::{
+    Compare, V, compare, dtm_text, in_options, is_null, json_out, present, text, to_out, truthy,
+};
+
+use crate::convert::TimeZone;
+use crate::er7::Segment;
+use crate::error::{Location, Rejection};
+
+/// The result of a step that may reject the message.
+pub type R<T> = Result<T, Rejection>;
+
+/// A list of values: what every expression yields.
+pub type Vals<'a> = Vec<V<'a>>;
+
+/// Options of a run.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The IANA time zone of HL7 times that carry no offset.
+    pub time_zone: Option<TimeZone>,
+}
+
+/// What a successful conversion wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Outcome {
+    /// Bytes appended to the output (one compact JSON document).
+    pub written: usize,
+}
+
+impl Outcome {
+    /// An outcome of `written` bytes.
+    pub fn new(written: usize) -> Outcome {
+        Outcome { written }
+    }
+}
+
+/// One message (or JSON document) being converted.
+#[derive(Debug, Clone, Copy)]
+pub struct Ctx<'a> {
+    /// The message's segments, in order (empty for JSON input).
+    pub segments: &'a [Segment<'a>],
+    /// The segments placed into the structure's groups.
+    pub tree: &'a Tree,
+    /// Ordinal of the message in its input (1-based).
+    pub message: u32,
+    /// The IANA time zone of HL7 times without an offset.
+    pub time_zone: Option<&'a TimeZone>,
+}
+
+impl<'a> Ctx<'a> {
+    /// A location naming only the message.
+    pub fn here(&self) -> Location {
+        Location::default().in_message(self.message)
+    }
+
+    /// Where a value came from (HL7 values), else the message.
+    pub fn location(&self, v: &V<'_>) -> Location {
+        let loc = match v {
+            V::Segment(s) => s.location(),
+            V::Rep(r) => r.location(),
+            V::Comp(c) => c.location(),
+            V::Sub(s) => s.location(),
+            _ => Location::default(),
+        };
+        loc.in_message(self.message)
+    }
+
+    /// The instances of the node at `path` (structure child indexes) below
+    /// group instance `g`, appended to `out` in message order.
+    pub fn node(&self, g: usize, path: &[usize], out: &mut Vals<'a>) {
+        let Some((first, rest)) = path.split_first() else {
+            out.push(V::Group(g));
+            return;
+        };
+        let Some(group) = self.tree.groups.get(g) else {
+            return;
+        };
+        for (child, placed) in &group.children {
+            if child != first {
+                continue;
+            }
+            match placed {
+                structure::Placed::Group(inner) => self.node(*inner, rest, out),
+                structure::Placed::Segment(i) if rest.is_empty() => {
+                    if let Some(s) = self.segments.get(*i) {
+                        out.push(V::Segment(*s));
+                    }
+                }
+                structure::Placed::Segment(_) => {}
+            }
+        }
+    }
+}
+
+// ------------------------------------------------------------- navigation
+
+/// `Nav::Node`: from group instances, the instances at `path`.
+pub fn nav_node<'a>(cx: &Ctx<'a>, values: &[V<'a>], path: &[usize]) -> Vals<'a> {
+    let mut out = Vec::new();
+    for v in values {
+        if let V::Group(g) = v {
+            cx.node(*g, path, &mut out);
+        }
+    }
+    out
+}
+
+/// `Nav::Field`: from segments, the non-empty repetitions of field `n`.
+pub fn nav_field<'a>(values: &[V<'a>], n: usize) -> Vals<'a> {
+    let mut out = Vec::new();
+    for v in values {
+        if let V::Segment(s) = v {
+            let field = s.field(n);
+            out.extend(field.repetitions().filter(|r| !r.is_empty()).map(V::Rep));
+        }
+    }
+    out
+}
+
+/// `Nav::Component`: component `n` of repetitions, subcomponent `n` of
+/// components; kept when valued or the HL7 null.
+pub fn nav_component<'a>(values: Vals<'a>, n: usize) -> Vals<'a> {
+    let mut out = Vec::with_capacity(values.len());
+    for v in values {
+        let next = match v {
+            V::Rep(r) => V::Comp(r.component(n)),
+            V::Comp(c) => V::Sub(c.subcomponent(n)),
+            V::Sub(s) if n == 1 => V::Sub(s),
+            _ => continue,
+        };
+        if present(&next) || is_null(&next) {
+            out.push(next);
+        }
+    }
+    out
+}
+
+/// `Nav::Member`: a JSON member, arrays flattened.
+pub fn nav_member<'a>(values: &[V<'a>], name: &str) -> Vals<'a> {
+    let mut out = Vec::new();
+    for v in values {
+        if let V::Json(j) = v
+            && let Some(m) = j.get(name)
+        {
+            match m.as_array() {
+                Some(items) => out.extend(items.iter().map(V::Json)),
+                None => out.push(V::Json(m)),
+            }
+        }
+    }
+    out
+}
+
+/// `Nav::Index`: the n-th value (from 1).
+pub fn nav_index(values: Vals<'_>, n: usize) -> Vals<'_> {
+    values
+        .into_iter()
+        .nth(n.saturating_sub(1))
+        .into_iter()
+        .collect()
+}
+
+/// The first of a list of values, as a one-value list (a map's source).
+pub fn first_only(values: Vals<'_>) -> Vals<'_> {
+    values.into_iter().take(1).collect()
+}
+
+// ------------------------------------------------------------------ tables
+
+/// What a table gives for a code it does not list.
+#[derive(Debug, Clone, Copy)]
+pub enum Otherwise<'t> {
+    /// `else => "code"`.
+    Code(&'t str),
+    /// `else => keep`.
+    Keep,
+    /// `else => absent`.
+    Absent,
+    /// No `else`, or `else => reject`: an unlisted code rejects the message.
+    Reject,
+}
+
+/// A table lookup of one value: `find` gives a listed code's translation.
+pub fn lookup<'a>(
+    cx: &Ctx<'a>,
+    table: &str,
+    find: impl Fn(&str) -> Option<&'a str>,
+    otherwise: Otherwise<'a>,
+    v: &V<'a>,
+) -> R<Option<V<'a>>> {
+    let Some(code) = text(v) else {
+        return Ok(None);
+    };
+    if let Some(output) = find(&code) {
+        return Ok(Some(V::Text(std::borrow::Cow::Borrowed(output))));
+    }
+    Ok(match otherwise {
+        Otherwise::Code(c) => Some(V::Text(std::borrow::Cow::Borrowed(c))),
+        Otherwise::Keep => Some(V::Text(code)),
+        Otherwise::Absent => None,
+        Otherwise::Reject => {
+            return Err(Rejection::new(
+                "TABLE",
+                cx.location(v),
+                format!("the code is not listed in table `{table}`, which rejects unlisted codes"),
+            )
+            .with_value(code.as_ref()));
+        }
+    })
+}
+
+/// Looks every value up in a table.
+pub fn lookup_all<'a>(
+    cx: &Ctx<'a>,
+    table: &str,
+    find: impl Fn(&str) -> Option<&'a str>,
+    otherwise: Otherwise<'a>,
+    values: Vals<'a>,
+) -> R<Vals<'a>> {
+    let mut out = Vec::with_capacity(values.len());
+    for v in &values {
+        out.extend(lookup(cx, table, &find, otherwise, v)?);
+    }
+    Ok(out)
+}
+
+// ----------------------------------------------------------- rule helpers
+
+/// `require <source> else "..."`: the source value must be present.
+pub fn require_source(cx: &Ctx<'_>, values: &[V<'_>], what: &str, reason: Option<&str>) -> R<()> {
+    if values.iter().any(present) {
+        return Ok(());
+    }
+    let reason = match reason {
+        Some(r) => format!("{what} is required: {r}"),
+        None => format!("{what} is required and not valued"),
+    };
+    Err(Rejection::new("REQUIRED", cx.here(), reason))
+}
+
+/// `a ?? b`: `a` when any of its values is present.
+pub fn coalesce_keeps(values: &[V<'_>]) -> bool {
+    values.iter().any(present)
+}
+
+/// A map's result as a value.
+pub fn obj(out: Out<'_>) -> Vals<'_> {
+    vec![V::Obj(out)]
+}
+
+/// A boolean as a value.
+pub fn bool_val<'a>(b: bool) -> Vals<'a> {
+    vec![V::Bool(b)]
+}
+
+/// The object a map starts from: `resourceType` first for a resource.
+pub fn start_object<'a>(resource_type: Option<&'a str>) -> Out<'a> {
+    match resource_type {
+        Some(t) => Out::Obj(vec![(
+            std::borrow::Cow::Borrowed("resourceType"),
+            Out::Str(std::borrow::Cow::Borrowed(t)),
+        )]),
+        None => Out::Obj(Vec::new()),
+    }
+}
+
+/// Whether a built object is kept: not empty, and when its rules read the
+/// input, some value read from the input was placed.
+pub fn keep_object(inner: &Out<'_>, reads_input: bool, derived: usize) -> bool {
+    !(inner.is_empty() || (reads_input && derived == 0))
+}
+
+// ----------------------------------------------------------- message type
+
+/// A map of structure S reads only messages of structure S: MSH-9.3
+/// where the sender gives it, else the trigger event's structure
+/// (ADT^A04 reads as ADT_A01). `by_event` gives the structure of a
+/// message type and trigger event in the spec's HL7 version.
+pub fn check_message_type<'e>(
+    structure: &str,
+    by_event: impl Fn(&str, &str) -> Option<&'e str>,
+    segments: &[Segment<'_>],
+    ordinal: u32,
+) -> R<()> {
+    let Some(msh) = segments.first() else {
+        return Ok(());
+    };
+    let field = msh.field(9);
+    let rep = field.repetition(1);
+    let (kind, event, declared) = (
+        rep.component(1).text(),
+        rep.component(2).text(),
+        rep.component(3).text(),
+    );
+    // The event's structure decides; MSH-9.3 is accepted too, since
+    // senders often name the event there (ADT^A08^ADT_A08).
+    let found = by_event(&kind, &event);
+    if found == Some(structure) || declared == structure {
+        return Ok(());
+    }
+    let reason = match found {
+        Some(other) => {
+            format!("the message's structure is {other}; this map reads {structure}")
+        }
+        None => format!("the message type in MSH-9 is not one of {structure}'s events"),
+    };
+    Err(Rejection::new(
+        "MESSAGE-TYPE",
+        field.location().in_message(ordinal),
+        reason,
+    ))
+}
+
+/// The structure of a message type and trigger event in a table sorted by
+/// (type, event), falling back to a structure named like the message type
+/// (`ACK`), as the HL7 definitions do.
+pub fn structure_for_event<'e>(
+    events: &'e [(&'e str, &'e str, &'e str)],
+    structures: &'e [&'e str],
+    kind: &str,
+    event: &str,
+) -> Option<&'e str> {
+    if let Ok(i) = events.binary_search_by(|(k, e, _)| (*k, *e).cmp(&(kind, event))) {
+        return events.get(i).map(|(_, _, s)| *s);
+    }
+    structures
+        .binary_search(&kind)
+        .ok()
+        .and_then(|i| structures.get(i).copied())
+}
+
+// ------------------------------------------------------------------ inputs
+
+/// The first segment with id `id`, as a map's source.
+pub fn first_segment<'a>(segments: &[Segment<'a>], id: &str) -> Vals<'a> {
+    segments
+        .iter()
+        .filter(|s| s.id() == id.as_bytes())
+        .take(1)
+        .map(|s| V::Segment(*s))
+        .collect()
+}
+
+/// Reads a JSON document; a syntax error rejects it at its byte offset in
+/// the document.
+pub fn read_json(bytes: &[u8], ordinal: u32) -> R<crate::json::Value> {
+    crate::json::read(bytes).map_err(|e| {
+        Rejection::new(
+            "JSON",
+            Location::at_span(e.offset(), e.offset()).in_message(ordinal),
+            e.to_string(),
+        )
+    })
+}

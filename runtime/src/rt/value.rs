@@ -1,0 +1,173 @@
+//! Values while a mapping runs, and how they read as text, presence and
+//! truth.
+
+use std::borrow::Cow;
+
+use super::out::Out;
+use crate::er7::{Component, Repetition, Segment, Subcomponent};
+use crate::json;
+
+/// A value while a map runs.
+#[derive(Debug, Clone)]
+pub enum V<'a> {
+    /// A group instance (0: the message).
+    Group(usize),
+    Segment(Segment<'a>),
+    Rep(Repetition<'a>),
+    Comp(Component<'a>),
+    Sub(Subcomponent<'a>),
+    Json(&'a json::Value),
+    Text(Cow<'a, str>),
+    Num(Cow<'a, str>),
+    Int(i64),
+    Bool(bool),
+    Obj(Out<'a>),
+}
+
+/// The text of a value, unescaped; `None` when absent or the HL7 null.
+///
+/// An HL7 field or component read as a value is its first component's
+/// first subcomponent, as receivers read a primitive that a sender filled
+/// with more parts than the version defines (`&W` in a 2.5.1 XAD.9 reads
+/// as absent). Components are read by number (`.2`), never by this.
+pub fn text<'a>(v: &V<'a>) -> Option<Cow<'a, str>> {
+    let first = |s: Subcomponent<'a>| s.is_valued().then(|| s.text());
+    let t = match v {
+        V::Rep(r) => first(r.component(1).subcomponent(1))?,
+        V::Comp(c) => first(c.subcomponent(1))?,
+        V::Sub(s) if s.is_valued() => s.text(),
+        V::Text(t) | V::Num(t) => t.clone(),
+        V::Int(i) => Cow::Owned(i.to_string()),
+        V::Bool(b) => Cow::Borrowed(if *b { "true" } else { "false" }),
+        V::Json(j) => match j {
+            json::Value::String(s) => Cow::Borrowed(s.as_str()),
+            json::Value::Number(n) => Cow::Borrowed(n.as_str()),
+            json::Value::Bool(b) => Cow::Borrowed(if *b { "true" } else { "false" }),
+            _ => return None,
+        },
+        _ => return None,
+    };
+    (!t.is_empty()).then_some(t)
+}
+
+/// The DTM of an HL7 TS (its first component) or a plain date/time text.
+pub fn dtm_text<'a>(v: &V<'a>) -> Cow<'a, str> {
+    text(v).unwrap_or_default()
+}
+
+/// Whether a value is there: an HL7 field, component or subcomponent with
+/// any content but the HL7 null (an address with an empty street is still
+/// an address), or a non-empty computed value.
+pub fn present(v: &V<'_>) -> bool {
+    match v {
+        V::Group(_) | V::Segment(_) | V::Bool(_) | V::Int(_) | V::Num(_) => true,
+        V::Rep(r) => r.is_valued(),
+        V::Comp(c) => c.is_valued(),
+        V::Sub(s) => s.is_valued(),
+        V::Obj(o) => !o.is_empty(),
+        V::Json(j) => !matches!(j, json::Value::Null),
+        other => text(other).is_some(),
+    }
+}
+
+/// Whether a value is the HL7 null (`""`).
+pub fn is_null(v: &V<'_>) -> bool {
+    match v {
+        V::Rep(r) => r.is_null(),
+        V::Comp(c) => c.is_null(),
+        V::Sub(s) => s.is_null(),
+        _ => false,
+    }
+}
+
+/// A condition's truth: a boolean's value, else whether the first value is
+/// present.
+pub fn truthy(values: &[V<'_>]) -> bool {
+    match values.first() {
+        None => false,
+        Some(V::Bool(b)) => *b,
+        Some(v) => present(v),
+    }
+}
+
+/// `a == b`, `a < b`...: texts compared, as numbers when both are numbers
+/// and the operator orders.
+pub fn compare(op: Compare, a: &[V<'_>], b: &[V<'_>]) -> bool {
+    let (a, b) = (a.first().and_then(text), b.first().and_then(text));
+    let ordering = match (&a, &b) {
+        (Some(x), Some(y)) => match (x.parse::<f64>(), y.parse::<f64>()) {
+            (Ok(p), Ok(q))
+                if matches!(op, Compare::Lt | Compare::Le | Compare::Gt | Compare::Ge) =>
+            {
+                p.partial_cmp(&q)
+            }
+            _ => Some(x.cmp(y)),
+        },
+        _ => None,
+    };
+    match op {
+        Compare::Eq => a.is_some() && a == b,
+        Compare::Ne => a != b,
+        Compare::Lt => ordering == Some(std::cmp::Ordering::Less),
+        Compare::Le => matches!(
+            ordering,
+            Some(std::cmp::Ordering::Less | std::cmp::Ordering::Equal)
+        ),
+        Compare::Gt => ordering == Some(std::cmp::Ordering::Greater),
+        Compare::Ge => matches!(
+            ordering,
+            Some(std::cmp::Ordering::Greater | std::cmp::Ordering::Equal)
+        ),
+    }
+}
+
+/// A comparison operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compare {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+/// `a in (x, y, ...)`: whether the first value's text is one of the
+/// options' first texts.
+pub fn in_options(value: &[V<'_>], options: &[&[V<'_>]]) -> bool {
+    let Some(t) = value.first().and_then(text) else {
+        return false;
+    };
+    options
+        .iter()
+        .any(|o| o.first().and_then(text).as_deref() == Some(t.as_ref()))
+}
+
+/// A JSON value read from the input, as output (nulls dropped).
+pub fn json_out(j: &json::Value) -> Option<Out<'_>> {
+    Some(match j {
+        json::Value::Null => return None,
+        json::Value::Bool(b) => Out::Bool(*b),
+        json::Value::Number(n) => Out::Num(Cow::Borrowed(n.as_str())),
+        json::Value::String(s) => Out::Str(Cow::Borrowed(s.as_str())),
+        json::Value::Array(items) => Out::Arr(items.iter().filter_map(json_out).collect()),
+        json::Value::Object(o) => Out::Obj(
+            o.iter()
+                .filter_map(|(k, v)| Some((Cow::Borrowed(k), json_out(v)?)))
+                .collect(),
+        ),
+    })
+}
+
+/// A value as output; `None` when it is empty.
+pub fn to_out<'a>(v: &V<'a>) -> Option<Out<'a>> {
+    let out = match v {
+        V::Obj(o) => o.clone(),
+        V::Num(n) => Out::Num(n.clone()),
+        V::Int(i) => Out::Int(*i),
+        V::Bool(b) => Out::Bool(*b),
+        V::Json(j) => json_out(j)?,
+        other => Out::Str(text(other)?),
+    };
+    (!out.is_empty()).then_some(out)
+}
