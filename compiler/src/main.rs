@@ -63,6 +63,23 @@ enum Command {
         #[arg(long, env = "FERRY_TIME_ZONE", value_name = "ZONE")]
         time_zone: Option<String>,
     },
+    /// Generate Rust code from specs, for checking in (a `build.rs` uses
+    /// `ferry_compiler::Build` instead). Writes `NAME.rs` per spec and an
+    /// include file declaring a module per spec.
+    Build {
+        /// Spec files or folders of `.ferry` files.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Where to write the files.
+        #[arg(long, value_name = "DIR")]
+        out_dir: PathBuf,
+        /// Name of the include file in the output folder.
+        #[arg(long, default_value = "ferry.rs", value_name = "NAME")]
+        include_file: PathBuf,
+        /// Write the token stream unformatted.
+        #[arg(long)]
+        no_format: bool,
+    },
     /// Print the long explanation of a diagnostic code, e.g. `ferry explain E0101`.
     Explain {
         /// A code such as E0001 or W0101.
@@ -97,6 +114,12 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check { paths, format } => run_check(&paths, format, color),
         Command::Explain { code } => explain(&code),
+        Command::Build {
+            paths,
+            out_dir,
+            include_file,
+            no_format,
+        } => build(&paths, &out_dir, &include_file, !no_format),
         Command::Run { args, time_zone } => run_specs(&args, time_zone.as_deref(), color),
         Command::Test { path, time_zone } => test_examples(
             &path.unwrap_or_else(|| PathBuf::from("specs")),
@@ -119,6 +142,39 @@ fn main() -> ExitCode {
             eprint!("{text}");
             ExitCode::from(2)
         }
+    }
+}
+
+fn build(
+    paths: &[PathBuf],
+    out_dir: &Path,
+    include_file: &Path,
+    format: bool,
+) -> miette::Result<ExitCode> {
+    let result = ferry_compiler::Build::new()
+        .specs(paths)
+        .out_dir(out_dir)
+        .include_file(include_file)
+        .format(format)
+        .cargo_messages(false)
+        .compile();
+    match result {
+        Ok(output) => {
+            let mut stdout = std::io::stdout().lock();
+            for m in &output.modules {
+                let _ = writeln!(
+                    stdout,
+                    "{} -> {} (module {})",
+                    m.spec.display(),
+                    m.file.display(),
+                    m.name
+                );
+            }
+            let _ = writeln!(stdout, "include file: {}", output.include_file.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(ferry_compiler::BuildError::Check { .. }) => Ok(ExitCode::from(1)),
+        Err(e) => Err(miette!("{e}")),
     }
 }
 

@@ -12,3 +12,6 @@ pub mod id;
 pub mod json;
 #[doc(hidden)]
 pub mod rt;
+
+pub use error::Rejection;
+pub use rt::{Options, Outcome};

@@ -207,11 +207,11 @@ pub enum Otherwise<'t> {
 }
 
 /// A table lookup of one value: `find` gives a listed code's translation.
-pub fn lookup<'a>(
+pub fn lookup<'a, 't: 'a>(
     cx: &Ctx<'a>,
     table: &str,
-    find: impl Fn(&str) -> Option<&'a str>,
-    otherwise: Otherwise<'a>,
+    find: impl Fn(&str) -> Option<&'t str>,
+    otherwise: Otherwise<'t>,
     v: &V<'a>,
 ) -> R<Option<V<'a>>> {
     let Some(code) = text(v) else {
@@ -236,11 +236,11 @@ pub fn lookup<'a>(
 }
 
 /// Looks every value up in a table.
-pub fn lookup_all<'a>(
+pub fn lookup_all<'a, 't: 'a>(
     cx: &Ctx<'a>,
     table: &str,
-    find: impl Fn(&str) -> Option<&'a str>,
-    otherwise: Otherwise<'a>,
+    find: impl Fn(&str) -> Option<&'t str>,
+    otherwise: Otherwise<'t>,
     values: Vals<'a>,
 ) -> R<Vals<'a>> {
     let mut out = Vec::with_capacity(values.len());
