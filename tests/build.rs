@@ -1,7 +1,12 @@
 //! Compiles every spec in `specs/` through the public build API, as a user's
-//! `build.rs` would.
+//! `build.rs` would, plus `codegen/evil.ferry`, whose strings try to inject
+//! code into the generated Rust.
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     ferry_compiler::Build::new().spec("../specs").compile()?;
+    ferry_compiler::Build::new()
+        .spec("codegen/evil.ferry")
+        .include_file("injection.rs")
+        .compile()?;
     Ok(())
 }

@@ -11,3 +11,10 @@ pub mod messages;
 pub mod generated {
     include!(concat!(env!("OUT_DIR"), "/ferry.rs"));
 }
+
+/// `codegen/evil.ferry`: strings and table codes written to break out of
+/// their literals. The module compiling, and converting as the spec says,
+/// is the test that they did not.
+pub mod injection {
+    include!(concat!(env!("OUT_DIR"), "/injection.rs"));
+}

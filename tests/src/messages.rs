@@ -3,9 +3,10 @@
 //!
 //! A message is built from a tape of choices (`&[u32]`): every decision —
 //! how many times a segment or group occurs, how many fields a segment
-//! carries, what a component holds — reads the next number, and a tape of
-//! zeros gives the smallest message the structure allows. Proptest shrinks
-//! the tape, so a failing case shrinks toward a small message.
+//! carries, what a component holds — reads the next number; past the tape's
+//! end every choice is 0, which picks the required parts with their usual
+//! fields. Proptest shrinks the tape, so a failing case shrinks toward that
+//! plain message.
 //!
 //! Values follow each component's datatype (dates, numbers, codes from the
 //! HL7 table when the definitions have one) and sometimes break it (a date
@@ -119,14 +120,14 @@ impl Generator {
         out.push_str(id);
         let fields = def.fields();
         // Mostly the fields a converter reads; sometimes all.
-        let wanted = match tape.next(4) {
-            0 => fields.len().min(20),
-            1 => fields.len(),
-            _ => fields.len().min(1 + tape.next(20) as usize),
+        let wanted = match tape.next(8) {
+            6 => fields.len().min(1 + tape.next(20) as usize),
+            7 => fields.len(),
+            _ => fields.len().min(24),
         };
         for field in fields.iter().take(wanted) {
             out.push('|');
-            if tape.next(5) == 0 {
+            if tape.next(8) == 7 {
                 continue;
             }
             let reps = if field.repeats() { 1 + tape.next(3) } else { 1 };
@@ -157,15 +158,19 @@ impl Generator {
         depth: u8,
     ) {
         match self.v2.datatype(datatype) {
-            Ok(Datatype::Composite(c)) if depth < 2 => {
+            // Subcomponents now and then: a component of a composite type.
+            Ok(Datatype::Composite(c)) if depth == 0 || (depth == 1 && tape.next(4) == 3) => {
                 let sep = if depth == 0 { '^' } else { '&' };
                 let parts = c.components();
-                let used = 1 + tape.next(parts.len() as u32) as usize;
+                let used = match tape.next(3) {
+                    2 => 1 + tape.next(parts.len() as u32) as usize,
+                    _ => parts.len().min(10),
+                };
                 for (i, part) in parts.iter().take(used).enumerate() {
                     if i > 0 {
                         out.push(sep);
                     }
-                    if tape.next(4) == 0 {
+                    if tape.next(if i == 0 { 16 } else { 4 }) == 3 {
                         continue;
                     }
                     self.value(
@@ -190,11 +195,11 @@ impl Generator {
     ) {
         // The odd value that breaks the type, or the HL7 null.
         match tape.next(20) {
-            0 => {
+            18 => {
                 out.push_str("\"\"");
                 return;
             }
-            1 => {
+            19 => {
                 out.push_str(WORDS[tape.next(WORDS.len() as u32) as usize]);
                 return;
             }

@@ -1,0 +1,406 @@
+//! The generated transformers (compiled from every spec in `specs/` by this
+//! crate's `build.rs`, through `ferry_compiler::Build`) against the
+//! interpreter: on every shared sample, on the spec examples, and on
+//! messages generated from the message structures, the generated code
+//! writes the interpreter's bytes, or rejects with the interpreter's
+//! rejection (code, location, reason and value).
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+// `Rejection` is the error of the interface under test.
+#![allow(clippy::result_large_err)]
+
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+use ferry_compiler::interp::Interpreter;
+use ferry_compiler::ir::Program;
+use ferry_compiler::run::{Converter, Document, InputKind};
+use ferry_runtime::convert::TimeZone;
+use ferry_runtime::{Options, Outcome, Rejection};
+use ferry_tests::generated::{adt_a01, oru_r01, session};
+use ferry_tests::messages::Generator;
+use proptest::prelude::*;
+use proptest::strategy::ValueTree;
+
+type Entry = fn(&[u8], &mut Vec<u8>, &Options) -> Result<Outcome, Rejection>;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn program(spec: &str) -> Program {
+    let path = root().join("specs").join(spec);
+    ferry_compiler::check::compile(spec, &std::fs::read(path).unwrap())
+        .unwrap_or_else(|f| panic!("{spec}: {:?}", f.diagnostics))
+        .program
+}
+
+static ADT: LazyLock<Program> = LazyLock::new(|| program("hl7v2/adt_a01.ferry"));
+static ORU: LazyLock<Program> = LazyLock::new(|| program("hl7v2/oru_r01.ferry"));
+static SESSION: LazyLock<Program> = LazyLock::new(|| program("telehealth/session.ferry"));
+
+fn options(zone: bool) -> Options {
+    Options {
+        time_zone: zone.then(|| TimeZone::get("America/New_York").unwrap()),
+    }
+}
+
+/// The interpreter's result for one document (message 1 of its input, as
+/// the generated entry points report).
+fn interpret(
+    program: &Program,
+    map: &str,
+    bytes: &[u8],
+    options: &Options,
+) -> Result<Vec<u8>, Rejection> {
+    let (id, _) = program.map_named(map).unwrap();
+    let interp = Interpreter::new(program, id, options.clone());
+    let doc = Document {
+        file: Path::new("input"),
+        ordinal: 1,
+        offset: 0,
+        bytes,
+    };
+    let mut out = Vec::new();
+    interp.convert(&doc, &mut out).map(|()| out)
+}
+
+/// The generated code's result; output appended after a prefix, which a
+/// rejection must leave as it was.
+fn generate(entry: Entry, bytes: &[u8], options: &Options) -> Result<Vec<u8>, Rejection> {
+    let prefix = b"kept:";
+    let mut out = prefix.to_vec();
+    match entry(bytes, &mut out, options) {
+        Ok(outcome) => {
+            assert_eq!(outcome.written, out.len() - prefix.len());
+            Ok(out.split_off(prefix.len()))
+        }
+        Err(rejection) => {
+            assert_eq!(out, prefix, "a rejection leaves the output as it was");
+            Err(rejection)
+        }
+    }
+}
+
+/// Both results, asserted equal; returns whether the document converted.
+fn same(
+    program: &Program,
+    map: &str,
+    entry: Entry,
+    bytes: &[u8],
+    options: &Options,
+) -> Result<bool, TestCaseError> {
+    let expected = interpret(program, map, bytes, options);
+    let actual = generate(entry, bytes, options);
+    match (&expected, &actual) {
+        (Ok(e), Ok(a)) => prop_assert!(
+            e == a,
+            "outputs differ\ninterpreter: {}\ngenerated:   {}",
+            String::from_utf8_lossy(e),
+            String::from_utf8_lossy(a)
+        ),
+        (Err(e), Err(a)) => {
+            prop_assert_eq!(e, a);
+            prop_assert_eq!(e.value(), a.value());
+        }
+        _ => prop_assert!(
+            false,
+            "one converted, one rejected\ninterpreter: {:?}\ngenerated:   {:?}",
+            expected
+                .as_ref()
+                .map(|o| String::from_utf8_lossy(o).into_owned()),
+            actual
+                .as_ref()
+                .map(|o| String::from_utf8_lossy(o).into_owned())
+        ),
+    }
+    Ok(expected.is_ok())
+}
+
+// ------------------------------------------------------------ real samples
+
+fn shared() -> PathBuf {
+    root().join("../shared/data/hl7v2")
+}
+
+/// The manifest's ER7 samples of these structures.
+fn samples(types: &[&str]) -> Vec<PathBuf> {
+    let manifest = std::fs::read_to_string(shared().join("MANIFEST.csv")).unwrap();
+    manifest
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let cols: Vec<&str> = line.split(',').collect();
+            (cols.get(1) == Some(&"ER7") && cols.get(2).is_some_and(|t| types.contains(t)))
+                .then(|| shared().join(cols[0]))
+        })
+        .collect()
+}
+
+fn every_sample(program: &Program, map: &str, entry: Entry, types: &[&str]) -> (usize, usize) {
+    let (mut messages, mut converted) = (0, 0);
+    for path in samples(types) {
+        let bytes = std::fs::read(&path).unwrap();
+        for message in ferry_runtime::er7::split_messages(&bytes) {
+            let message = message.unwrap();
+            messages += 1;
+            let ok = same(program, map, entry, message.bytes, &options(true))
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            converted += usize::from(ok);
+        }
+    }
+    (messages, converted)
+}
+
+#[test]
+fn generated_adt_matches_the_interpreter_on_every_shared_sample() {
+    if !shared().exists() {
+        eprintln!("shared data not found at {}: skipped", shared().display());
+        return;
+    }
+    let (messages, converted) = every_sample(
+        &ADT,
+        "adt_a01",
+        adt_a01::adt_a01_with,
+        &["ADT_A01", "ADT_A04", "ADT_A08"],
+    );
+    // As tests/convert.rs: 19 messages, one documented rejection.
+    assert_eq!((messages, converted), (19, 18));
+}
+
+#[test]
+fn generated_oru_matches_the_interpreter_on_every_shared_sample() {
+    if !shared().exists() {
+        return;
+    }
+    let (messages, converted) = every_sample(&ORU, "oru_r01", oru_r01::oru_r01_with, &["ORU_R01"]);
+    assert_eq!((messages, converted), (8, 8));
+}
+
+/// A generated entry point as `ferry run` and `ferry test` drive a
+/// converter.
+struct Generated {
+    kind: InputKind,
+    entry: Entry,
+    options: Options,
+}
+
+impl Converter for Generated {
+    fn input_kind(&self) -> InputKind {
+        self.kind
+    }
+
+    fn convert(&self, document: &Document<'_>, out: &mut Vec<u8>) -> Result<(), Rejection> {
+        (self.entry)(document.bytes, out, &self.options).map(|_| ())
+    }
+}
+
+/// The spec examples pass with the generated code in place of the
+/// interpreter, through `ferry test`'s own comparison.
+#[test]
+fn generated_code_passes_the_spec_examples() {
+    let cases: [(&str, &str, InputKind, Entry); 3] = [
+        ("hl7v2", "adt_a01-", InputKind::Hl7v2, adt_a01::adt_a01_with),
+        ("hl7v2", "oru_r01-", InputKind::Hl7v2, oru_r01::oru_r01_with),
+        (
+            "telehealth",
+            "session-",
+            InputKind::RecordJson,
+            session::session_encounter_with,
+        ),
+    ];
+    let mut passed = 0;
+    for (dir, prefix, kind, entry) in cases {
+        let converter = Generated {
+            kind,
+            entry,
+            options: options(true),
+        };
+        let examples = ferry_compiler::run::examples(&root().join("specs").join(dir));
+        let mine: Vec<_> = examples
+            .iter()
+            .filter(|e| e.case.starts_with(prefix))
+            .collect();
+        assert!(!mine.is_empty(), "{dir}/{prefix}");
+        for example in mine {
+            let outcome = ferry_compiler::run::run_example(example, &converter);
+            assert!(outcome.passed(), "{}: {outcome:?}", example.input.display());
+            passed += 1;
+        }
+    }
+    assert_eq!(passed, 7);
+}
+
+// ------------------------------------------------- generated HL7 messages
+
+static ADT_MESSAGES: LazyLock<Generator> = LazyLock::new(|| {
+    Generator::new(ferry_compiler::schema::Hl7Version::V2_5_1, "ADT_A01").unwrap()
+});
+static ORU_MESSAGES: LazyLock<Generator> = LazyLock::new(|| {
+    Generator::new(ferry_compiler::schema::Hl7Version::V2_5_1, "ORU_R01").unwrap()
+});
+
+fn tape() -> impl Strategy<Value = Vec<u32>> {
+    proptest::collection::vec(any::<u32>(), 0..3000)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    /// ADT^A01/A04/A08 messages built from the ADT_A01 structure.
+    #[test]
+    fn generated_adt_equals_the_interpreter(tape in tape(), zone in any::<bool>()) {
+        let message = ADT_MESSAGES.message(&tape);
+        same(&ADT, "adt_a01", adt_a01::adt_a01_with, &message, &options(zone))?;
+    }
+
+    /// ORU^R01 messages built from the ORU_R01 structure.
+    #[test]
+    fn generated_oru_equals_the_interpreter(tape in tape(), zone in any::<bool>()) {
+        let message = ORU_MESSAGES.message(&tape);
+        same(&ORU, "oru_r01", oru_r01::oru_r01_with, &message, &options(zone))?;
+    }
+
+    /// A message of the other structure: both reject it the same way.
+    #[test]
+    fn generated_code_rejects_the_other_structure_as_the_interpreter(tape in tape()) {
+        let adt = ADT_MESSAGES.message(&tape);
+        let oru = ORU_MESSAGES.message(&tape);
+        same(&ORU, "oru_r01", oru_r01::oru_r01_with, &adt, &options(true))?;
+        same(&ADT, "adt_a01", adt_a01::adt_a01_with, &oru, &options(true))?;
+    }
+
+    /// Any bytes: the same rejection, or the same output.
+    #[test]
+    fn generated_code_equals_the_interpreter_on_any_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..400)) {
+        same(&ADT, "adt_a01", adt_a01::adt_a01_with, &bytes, &options(true))?;
+        same(&SESSION, "session_encounter", session::session_encounter_with, &bytes, &options(true))?;
+    }
+
+    /// Session records with fields present, absent, of the wrong type or
+    /// outside their enumeration.
+    #[test]
+    fn generated_session_equals_the_interpreter(record in session_record()) {
+        same(&SESSION, "session_encounter", session::session_encounter_with, record.as_bytes(), &options(true))?;
+    }
+}
+
+/// The share of generated messages that convert is not negligible: the
+/// property tests exercise conversions, not only rejections.
+#[test]
+fn generated_messages_convert_often_enough() {
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let (mut adt, mut oru) = (0, 0);
+    for _ in 0..300 {
+        let tape = tape().new_tree(&mut runner).unwrap().current();
+        let m = ADT_MESSAGES.message(&tape);
+        adt += usize::from(generate(adt_a01::adt_a01_with, &m, &options(true)).is_ok());
+        let m = ORU_MESSAGES.message(&tape);
+        oru += usize::from(generate(oru_r01::oru_r01_with, &m, &options(true)).is_ok());
+    }
+    assert!(adt >= 30, "only {adt} of 300 ADT messages converted");
+    assert!(oru >= 30, "only {oru} of 300 ORU messages converted");
+}
+
+fn session_record() -> impl Strategy<Value = String> {
+    let text = prop_oneof![
+        Just("\"S-1\"".to_owned()),
+        Just("\"\"".to_owned()),
+        Just("42".to_owned()),
+        Just("null".to_owned()),
+        "\"[a-z0-9 ]{0,8}\"".prop_map(|s| s),
+    ];
+    let status = prop_oneof![
+        Just("\"completed\""),
+        Just("\"scheduled\""),
+        Just("\"in-progress\""),
+        Just("\"cancelled\""),
+        Just("\"no-show\""),
+        Just("\"done\""),
+        Just("7"),
+    ];
+    let time = prop_oneof![
+        Just("\"2026-03-01T10:00:00Z\""),
+        Just("\"2026-03-01T10:00:00\""),
+        Just("\"2026-03-01\""),
+        Just("\"yesterday\""),
+        Just("null"),
+    ];
+    (
+        proptest::option::of(text.clone()),
+        proptest::option::of(text.clone()),
+        proptest::option::of(status),
+        proptest::option::of(time.clone()),
+        proptest::option::of(time),
+        proptest::option::of(text),
+        any::<bool>(),
+    )
+        .prop_map(|(id, mrn, status, start, end, npi, rx)| {
+            let mut members = Vec::new();
+            let mut put = |k: &str, v: Option<String>| {
+                if let Some(v) = v {
+                    members.push(format!("\"{k}\":{v}"));
+                }
+            };
+            put("session_id", id);
+            put("patient_mrn", mrn);
+            put("status", status.map(str::to_owned));
+            put("started_at", start.map(str::to_owned));
+            put("ended_at", end.map(str::to_owned));
+            put("provider", npi.map(|n| format!("{{\"npi\":{n}}}")));
+            if rx {
+                put(
+                    "prescriptions",
+                    Some(
+                        "[{\"rxnorm\":\"197361\",\"display\":\"Amlodipine\"},{\"rxnorm\":\"\"}]"
+                            .to_owned(),
+                    ),
+                );
+            }
+            format!("{{{}}}", members.join(","))
+        })
+}
+
+// ------------------------------------------------------------- the build
+
+/// Generating twice gives identical files, and they are the files this
+/// crate was built with.
+#[test]
+fn generation_is_deterministic() {
+    let dirs = [tempdir("one"), tempdir("two")];
+    for dir in &dirs {
+        ferry_compiler::Build::new()
+            .spec(root().join("specs"))
+            .out_dir(dir)
+            .cargo_messages(false)
+            .compile()
+            .unwrap();
+    }
+    let mut names: Vec<String> = std::fs::read_dir(&dirs[0])
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["adt_a01.rs", "ferry.rs", "oru_r01.rs", "session.rs"]
+    );
+    for name in &names {
+        let one = std::fs::read(dirs[0].join(name)).unwrap();
+        let two = std::fs::read(dirs[1].join(name)).unwrap();
+        assert!(one == two, "{name} differs between two runs");
+        assert!(one.starts_with(b"// @generated by ferry"), "{name}");
+    }
+    // The build script's output, from the same specs by another path.
+    let built = include_str!(concat!(env!("OUT_DIR"), "/adt_a01.rs"));
+    let again = std::fs::read_to_string(dirs[0].join("adt_a01.rs")).unwrap();
+    let body = |s: &str| s.split_once('\n').map(|(_, b)| b.to_owned()).unwrap();
+    assert_eq!(body(built), body(&again));
+}
+
+fn tempdir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ferry-generated-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
