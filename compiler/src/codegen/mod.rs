@@ -359,6 +359,7 @@ impl<'p> Gen<'p> {
             }
         });
         let finish = finish(&map.body, &into);
+        let members = map.body.ops.len();
         let doc = format!(" Map `{}` (map #{index}).", map.name);
         Ok(quote! {
             #[doc = #doc]
@@ -370,7 +371,7 @@ impl<'p> Gen<'p> {
                 let [#(#sources),*] = sources;
                 #(let mut #slots: ::ferry_runtime::rt::Vals<'a> = ::std::vec::Vec::new();)*
                 #pending_decl
-                let mut object = ::ferry_runtime::rt::start_object(#resource);
+                let mut object = ::ferry_runtime::rt::start_object(#resource, #members);
                 let _derived: usize = #body;
                 #finish
                 ::std::result::Result::Ok(object)
@@ -415,6 +416,7 @@ impl<'p> Gen<'p> {
         };
         let rules = self.block(body, &into, false)?;
         let reads = body.reads_input;
+        let members = body.ops.len();
         let pending_decl = into.pending.as_ref().map(|p| {
             quote! {
                 let mut #p: ::std::vec::Vec<::ferry_runtime::rt::Require<'static, &'static str>> =
@@ -424,7 +426,7 @@ impl<'p> Gen<'p> {
         let finish = finish(body, &into);
         let then = kept(&inner, &count);
         Ok(quote! {{
-            let mut #inner = ::ferry_runtime::rt::Out::Obj(::std::vec::Vec::new());
+            let mut #inner = ::ferry_runtime::rt::object(#members);
             #pending_decl
             let #count: usize = #rules;
             if ::ferry_runtime::rt::keep_object(&#inner, #reads, #count) {
@@ -452,7 +454,7 @@ impl<'p> Gen<'p> {
                     quote! {{
                         let values: ::ferry_runtime::rt::Vals<'a> = #value_code;
                         let outs: ::std::vec::Vec<::ferry_runtime::rt::Out<'a>> =
-                            values.iter().filter_map(::ferry_runtime::rt::to_out).collect();
+                            values.into_iter().filter_map(::ferry_runtime::rt::into_out).collect();
                         let placed = outs.len();
                         ::ferry_runtime::rt::place(&mut #object, #target, outs);
                         placed
@@ -461,7 +463,7 @@ impl<'p> Gen<'p> {
                     quote! {{
                         let values: ::ferry_runtime::rt::Vals<'a> = #value_code;
                         let outs: ::std::vec::Vec<::ferry_runtime::rt::Out<'a>> =
-                            values.iter().filter_map(::ferry_runtime::rt::to_out).collect();
+                            values.into_iter().filter_map(::ferry_runtime::rt::into_out).collect();
                         ::ferry_runtime::rt::place(&mut #object, #target, outs);
                         0usize
                     }}
@@ -487,7 +489,7 @@ impl<'p> Gen<'p> {
                 slot,
                 body,
             } => {
-                let source = self.expr(source, 0)?;
+                let source = self.expr_ref(source, 0)?;
                 let slot = format_ident!("s{}", slot.0);
                 let target = target_tokens(target);
                 let outs = self.fresh("outs");
@@ -502,10 +504,10 @@ impl<'p> Gen<'p> {
                     let mut #outs: ::std::vec::Vec<::ferry_runtime::rt::Out<'a>> = ::std::vec::Vec::new();
                     let mut derived = 0usize;
                     for #item in #source {
-                        if !::ferry_runtime::rt::present(&#item) {
+                        if !::ferry_runtime::rt::present(#item) {
                             continue;
                         }
-                        #slot = ::std::vec![#item];
+                        #slot = ::std::vec![#item.clone()];
                         derived += #build;
                     }
                     ::ferry_runtime::rt::place(&mut #object, #target, #outs);
@@ -513,17 +515,17 @@ impl<'p> Gen<'p> {
                 }}
             }
             Op::Each { source, slot, body } => {
-                let source = self.expr(source, 0)?;
+                let source = self.expr_ref(source, 0)?;
                 let slot = format_ident!("s{}", slot.0);
                 let item = self.fresh("item");
                 let rules = self.block(body, into, true)?;
                 quote! {{
                     let mut derived = 0usize;
                     for #item in #source {
-                        if !::ferry_runtime::rt::present(&#item) {
+                        if !::ferry_runtime::rt::present(#item) {
                             continue;
                         }
-                        #slot = ::std::vec![#item];
+                        #slot = ::std::vec![#item.clone()];
                         derived += #rules;
                     }
                     derived
@@ -542,11 +544,11 @@ impl<'p> Gen<'p> {
                 then,
                 otherwise,
             } => {
-                let cond = self.expr(cond, 0)?;
+                let cond = self.expr_ref(cond, 0)?;
                 let then = self.block(then, into, true)?;
                 let otherwise = self.block(otherwise, into, true)?;
                 quote! {
-                    if ::ferry_runtime::rt::truthy(&#cond) { #then } else { #otherwise }
+                    if ::ferry_runtime::rt::truthy(#cond) { #then } else { #otherwise }
                 }
             }
             Op::RequireTarget {
@@ -576,10 +578,10 @@ impl<'p> Gen<'p> {
                 what,
                 reason,
             } => {
-                let value = self.expr(value, 0)?;
+                let value = self.expr_ref(value, 0)?;
                 let reason = option_str(reason.as_deref());
                 quote! {{
-                    ::ferry_runtime::rt::require_source(cx, &#value, #what, #reason)?;
+                    ::ferry_runtime::rt::require_source(cx, #value, #what, #reason)?;
                     0usize
                 }}
             }
@@ -588,8 +590,32 @@ impl<'p> Gen<'p> {
 
     // ------------------------------------------------------- expressions
 
-    /// An expression giving the values (`Vals<'a>`). `depth` is how many
-    /// `[where ...]` filters enclose it; the innermost's item is `cur{depth}`.
+    /// An expression borrowing its values as `&[V<'a>]`, for arguments:
+    /// sources, bindings and filter items are not copied.
+    fn expr_ref(&mut self, e: &Expr, depth: u32) -> Result<TokenStream, CodegenError> {
+        Ok(match e {
+            Expr::Source(i) => {
+                let s = format_ident!("src{}", i);
+                quote! { #s.as_slice() }
+            }
+            Expr::Slot(slot) => {
+                let s = format_ident!("s{}", slot.0);
+                quote! { #s.as_slice() }
+            }
+            Expr::Current if depth > 0 => {
+                let cur = format_ident!("cur{}", depth);
+                quote! { ::std::slice::from_ref(#cur) }
+            }
+            other => {
+                let owned = self.expr(other, depth)?;
+                quote! { (#owned).as_slice() }
+            }
+        })
+    }
+
+    /// An expression giving its values (`Vals<'a>`). `depth` is how many
+    /// `[where ...]` filters enclose it; the innermost's item is `cur{depth}`
+    /// (a `&V<'a>`).
     fn expr(&mut self, e: &Expr, depth: u32) -> Result<TokenStream, CodegenError> {
         Ok(match e {
             Expr::Const(Const::Text(s)) => {
@@ -601,13 +627,9 @@ impl<'p> Gen<'p> {
                 quote! { ::std::vec![::ferry_runtime::rt::V::Num(::std::borrow::Cow::Borrowed(#n))] }
             }
             Expr::Const(Const::Bool(b)) => quote! { ::ferry_runtime::rt::bool_val(#b) },
-            Expr::Source(i) => {
-                let s = format_ident!("src{}", i);
-                quote! { #s.clone() }
-            }
-            Expr::Slot(slot) => {
-                let s = format_ident!("s{}", slot.0);
-                quote! { #s.clone() }
+            Expr::Source(_) | Expr::Slot(_) => {
+                let r = self.expr_ref(e, depth)?;
+                quote! { #r.to_vec() }
             }
             Expr::Current => {
                 if depth == 0 {
@@ -618,17 +640,24 @@ impl<'p> Gen<'p> {
                 }
             }
             Expr::Nav(base, navs) => {
-                let mut code = self.expr(base, depth)?;
+                let mut owned: Option<TokenStream> = None;
                 for nav in navs {
-                    code = self.nav(code, nav, depth)?;
+                    let input = match owned.take() {
+                        None => self.expr_ref(base, depth)?,
+                        Some(code) => quote! { (#code).as_slice() },
+                    };
+                    owned = Some(self.nav(input, nav, depth)?);
                 }
-                code
+                match owned {
+                    Some(code) => code,
+                    None => self.expr(base, depth)?,
+                }
             }
             Expr::Call(builtin, args) => {
                 let variant = format_ident!("{}", builtin.variant());
                 let mut values = Vec::new();
                 for a in args {
-                    values.push(self.expr(a, depth)?);
+                    values.push(self.expr_ref(a, depth)?);
                 }
                 quote! {
                     ::ferry_runtime::rt::call(cx, ::ferry_runtime::rt::Builtin::#variant, &[#(#values),*])?
@@ -641,7 +670,7 @@ impl<'p> Gen<'p> {
                 let name = map_ident(&map.name);
                 let mut values = Vec::new();
                 for a in args {
-                    let v = self.expr(a, depth)?;
+                    let v = self.expr_ref(a, depth)?;
                     values.push(quote! { ::ferry_runtime::rt::first_only(#v) });
                 }
                 quote! { ::ferry_runtime::rt::obj(#name(cx, [#(#values),*])?) }
@@ -650,7 +679,7 @@ impl<'p> Gen<'p> {
                 let Some(plan) = self.program.table(*table) else {
                     return Err(error("a lookup in a table the program does not hold"));
                 };
-                let value = self.expr(value, depth)?;
+                let value = self.expr_ref(value, depth)?;
                 let find = format_ident!("table_{}", table.0);
                 let name = plan.name.as_str();
                 let otherwise = match &plan.otherwise {
@@ -668,72 +697,64 @@ impl<'p> Gen<'p> {
                 let a = self.expr(a, depth)?;
                 let b = self.expr(b, depth)?;
                 quote! {{
-                    let first = #a;
+                    let first: ::ferry_runtime::rt::Vals<'a> = #a;
                     if ::ferry_runtime::rt::coalesce_keeps(&first) { first } else { #b }
                 }}
             }
             Expr::Compare(op, a, b) => {
-                let a = self.expr(a, depth)?;
-                let b = self.expr(b, depth)?;
+                let a = self.expr_ref(a, depth)?;
+                let b = self.expr_ref(b, depth)?;
                 let op = format_ident!("{}", format!("{op:?}"));
-                quote! {{
-                    let a = #a;
-                    let b = #b;
+                quote! {
                     ::ferry_runtime::rt::bool_val(::ferry_runtime::rt::compare(
-                        ::ferry_runtime::rt::Compare::#op, &a, &b,
+                        ::ferry_runtime::rt::Compare::#op, #a, #b,
                     ))
-                }}
+                }
             }
             Expr::And(a, b) => {
-                let a = self.expr(a, depth)?;
-                let b = self.expr(b, depth)?;
+                let a = self.expr_ref(a, depth)?;
+                let b = self.expr_ref(b, depth)?;
                 quote! {
                     ::ferry_runtime::rt::bool_val(
-                        ::ferry_runtime::rt::truthy(&#a) && ::ferry_runtime::rt::truthy(&#b)
+                        ::ferry_runtime::rt::truthy(#a) && ::ferry_runtime::rt::truthy(#b)
                     )
                 }
             }
             Expr::Or(a, b) => {
-                let a = self.expr(a, depth)?;
-                let b = self.expr(b, depth)?;
+                let a = self.expr_ref(a, depth)?;
+                let b = self.expr_ref(b, depth)?;
                 quote! {
                     ::ferry_runtime::rt::bool_val(
-                        ::ferry_runtime::rt::truthy(&#a) || ::ferry_runtime::rt::truthy(&#b)
+                        ::ferry_runtime::rt::truthy(#a) || ::ferry_runtime::rt::truthy(#b)
                     )
                 }
             }
             Expr::Not(a) => {
-                let a = self.expr(a, depth)?;
-                quote! { ::ferry_runtime::rt::bool_val(!::ferry_runtime::rt::truthy(&#a)) }
+                let a = self.expr_ref(a, depth)?;
+                quote! { ::ferry_runtime::rt::bool_val(!::ferry_runtime::rt::truthy(#a)) }
             }
             Expr::In(value, options) => {
-                let value = self.expr(value, depth)?;
-                let mut names = Vec::new();
+                let value = self.expr_ref(value, depth)?;
                 let mut codes = Vec::new();
                 for o in options {
-                    names.push(self.fresh("option"));
-                    codes.push(self.expr(o, depth)?);
+                    codes.push(self.expr_ref(o, depth)?);
                 }
-                quote! {{
-                    let value = #value;
-                    #(let #names = #codes;)*
-                    ::ferry_runtime::rt::bool_val(::ferry_runtime::rt::in_options(
-                        &value,
-                        &[#(#names.as_slice()),*],
-                    ))
-                }}
+                quote! {
+                    ::ferry_runtime::rt::bool_val(::ferry_runtime::rt::in_options(#value, &[#(#codes),*]))
+                }
             }
             Expr::If(c, t, o) => {
-                let c = self.expr(c, depth)?;
+                let c = self.expr_ref(c, depth)?;
                 let t = self.expr(t, depth)?;
                 let o = self.expr(o, depth)?;
                 quote! {
-                    if ::ferry_runtime::rt::truthy(&#c) { #t } else { #o }
+                    if ::ferry_runtime::rt::truthy(#c) { #t } else { #o }
                 }
             }
         })
     }
 
+    /// One navigation step from `values` (a `&[V<'a>]` expression).
     fn nav(
         &mut self,
         values: TokenStream,
@@ -742,11 +763,11 @@ impl<'p> Gen<'p> {
     ) -> Result<TokenStream, CodegenError> {
         Ok(match nav {
             Nav::Node(path) => {
-                quote! { ::ferry_runtime::rt::nav_node(cx, &#values, &[#(#path),*]) }
+                quote! { ::ferry_runtime::rt::nav_node(cx, #values, &[#(#path),*]) }
             }
             Nav::Field(n) => {
                 let n = *n as usize;
-                quote! { ::ferry_runtime::rt::nav_field(&#values, #n) }
+                quote! { ::ferry_runtime::rt::nav_field(#values, #n) }
             }
             Nav::Component(n) => {
                 let n = *n as usize;
@@ -754,21 +775,21 @@ impl<'p> Gen<'p> {
             }
             Nav::Member(name) => {
                 let name = name.as_str();
-                quote! { ::ferry_runtime::rt::nav_member(&#values, #name) }
+                quote! { ::ferry_runtime::rt::nav_member(#values, #name) }
             }
             Nav::Index(n) => {
                 let n = *n as usize;
                 quote! { ::ferry_runtime::rt::nav_index(#values, #n) }
             }
-            Nav::All => values,
+            Nav::All => quote! { #values.to_vec() },
             Nav::Where(cond) => {
                 let cur = format_ident!("cur{}", depth + 1);
-                let cond = self.expr(cond, depth + 1)?;
+                let cond = self.expr_ref(cond, depth + 1)?;
                 quote! {{
                     let mut kept = ::ferry_runtime::rt::Vals::new();
                     for #cur in #values {
-                        if ::ferry_runtime::rt::truthy(&#cond) {
-                            kept.push(#cur);
+                        if ::ferry_runtime::rt::truthy(#cond) {
+                            kept.push(#cur.clone());
                         }
                     }
                     kept

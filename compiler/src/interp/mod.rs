@@ -178,7 +178,10 @@ impl<'a> Run<'a> {
             current: Vec::new(),
             pending: vec![Vec::new()],
         };
-        let mut object = rt::start_object(map.target_is_resource.then_some(map.target.as_str()));
+        let mut object = rt::start_object(
+            map.target_is_resource.then_some(map.target.as_str()),
+            map.body.ops.len(),
+        );
         self.block(&map.body, &mut frame, &mut object, false)?;
         self.required(&map.body, &object)?;
         for p in frame.pending.pop().unwrap_or_default() {
@@ -218,7 +221,7 @@ impl<'a> Run<'a> {
         frame: &mut Frame<'a>,
         conditional: bool,
     ) -> R<Option<(Out<'a>, usize)>> {
-        let mut inner = Out::Obj(Vec::new());
+        let mut inner = rt::object(body.ops.len());
         frame.pending.push(Vec::new());
         let derived = self.block(body, frame, &mut inner, conditional);
         let pending = frame.pending.pop().unwrap_or_default();
@@ -243,7 +246,7 @@ impl<'a> Run<'a> {
         Ok(match op {
             Op::Set { target, value } => {
                 let values = self.eval(value, frame)?;
-                let outs: Vec<Out> = values.iter().filter_map(rt::to_out).collect();
+                let outs: Vec<Out> = values.into_iter().filter_map(rt::into_out).collect();
                 let placed = outs.len();
                 rt::place(object, target, outs);
                 if matches!(value, Expr::Const(_)) && !conditional {
@@ -356,6 +359,7 @@ impl<'a> Run<'a> {
                 for a in args {
                     values.push(self.eval(a, frame)?);
                 }
+                let values: Vec<&[V<'a>]> = values.iter().map(Vec::as_slice).collect();
                 rt::call(&self.cx, *builtin, &values)?
             }
             Expr::MapCall(id, args) => {
@@ -364,7 +368,7 @@ impl<'a> Run<'a> {
                 };
                 let mut sources = Vec::new();
                 for a in args {
-                    sources.push(rt::first_only(self.eval(a, frame)?));
+                    sources.push(rt::first_only(&self.eval(a, frame)?));
                 }
                 rt::obj(self.map(map, sources)?)
             }
@@ -385,7 +389,7 @@ impl<'a> Run<'a> {
                         .find(|(input, _)| input == code)
                         .map(|(_, output)| output.as_str())
                 };
-                rt::lookup_all(&self.cx, &plan.name, find, otherwise, values)?
+                rt::lookup_all(&self.cx, &plan.name, find, otherwise, &values)?
             }
             Expr::Coalesce(a, b) => {
                 let first = self.eval(a, frame)?;
@@ -430,9 +434,9 @@ impl<'a> Run<'a> {
         Ok(match nav {
             Nav::Node(path) => rt::nav_node(&self.cx, &values, path),
             Nav::Field(n) => rt::nav_field(&values, *n as usize),
-            Nav::Component(n) => rt::nav_component(values, *n as usize),
+            Nav::Component(n) => rt::nav_component(&values, *n as usize),
             Nav::Member(name) => rt::nav_member(&values, name),
-            Nav::Index(n) => rt::nav_index(values, *n as usize),
+            Nav::Index(n) => rt::nav_index(&values, *n as usize),
             Nav::All => values,
             Nav::Where(cond) => {
                 let mut out = Vec::new();

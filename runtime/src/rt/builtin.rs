@@ -83,12 +83,12 @@ impl Builtin {
     }
 }
 
-fn first_present<'v, 'a>(values: Option<&'v Vals<'a>>) -> Option<&'v V<'a>> {
+fn first_present<'v, 'a>(values: Option<&&'v [V<'a>]>) -> Option<&'v V<'a>> {
     values.and_then(|v| v.iter().find(|x| present(x)))
 }
 
 /// Calls a built-in on its evaluated arguments.
-pub fn call<'a>(cx: &Ctx<'a>, builtin: Builtin, values: &[Vals<'a>]) -> R<Vals<'a>> {
+pub fn call<'a>(cx: &Ctx<'a>, builtin: Builtin, values: &[&[V<'a>]]) -> R<Vals<'a>> {
     let first = first_present(values.first()).cloned();
     let converted = |r: Result<String, convert::ConvertError>, v: &V<'a>| -> R<Vals<'a>> {
         r.map(|t| vec![V::Text(Cow::Owned(t))]).map_err(|e| {

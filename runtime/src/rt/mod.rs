@@ -25,7 +25,8 @@ pub use builtin::{Builtin, call};
 pub use out::{Mode, Out, Require, Step, check_require, check_required, emit, has_path, place};
 pub use structure::{Node, Tree};
 pub use value::{
-    Compare, V, compare, dtm_text, in_options, is_null, json_out, present, text, to_out, truthy,
+    Compare, V, compare, dtm_text, in_options, into_out, is_null, json_out, present, text, to_out,
+    truthy,
 };
 
 use crate::convert::TimeZone;
@@ -145,13 +146,13 @@ pub fn nav_field<'a>(values: &[V<'a>], n: usize) -> Vals<'a> {
 
 /// `Nav::Component`: component `n` of repetitions, subcomponent `n` of
 /// components; kept when valued or the HL7 null.
-pub fn nav_component<'a>(values: Vals<'a>, n: usize) -> Vals<'a> {
+pub fn nav_component<'a>(values: &[V<'a>], n: usize) -> Vals<'a> {
     let mut out = Vec::with_capacity(values.len());
     for v in values {
         let next = match v {
             V::Rep(r) => V::Comp(r.component(n)),
             V::Comp(c) => V::Sub(c.subcomponent(n)),
-            V::Sub(s) if n == 1 => V::Sub(s),
+            V::Sub(s) if n == 1 => V::Sub(s.clone()),
             _ => continue,
         };
         if present(&next) || is_null(&next) {
@@ -178,17 +179,18 @@ pub fn nav_member<'a>(values: &[V<'a>], name: &str) -> Vals<'a> {
 }
 
 /// `Nav::Index`: the n-th value (from 1).
-pub fn nav_index(values: Vals<'_>, n: usize) -> Vals<'_> {
-    values
-        .into_iter()
-        .nth(n.saturating_sub(1))
-        .into_iter()
-        .collect()
+pub fn nav_index<'a>(values: &[V<'a>], n: usize) -> Vals<'a> {
+    values.get(n.saturating_sub(1)).cloned().into_iter().collect()
 }
 
 /// The first of a list of values, as a one-value list (a map's source).
-pub fn first_only(values: Vals<'_>) -> Vals<'_> {
-    values.into_iter().take(1).collect()
+pub fn first_only<'a>(values: &[V<'a>]) -> Vals<'a> {
+    values.first().cloned().into_iter().collect()
+}
+
+/// A new object with room for `members`.
+pub fn object<'a>(members: usize) -> Out<'a> {
+    Out::Obj(Vec::with_capacity(members))
 }
 
 // ------------------------------------------------------------------ tables
@@ -241,10 +243,10 @@ pub fn lookup_all<'a, 't: 'a>(
     table: &str,
     find: impl Fn(&str) -> Option<&'t str>,
     otherwise: Otherwise<'t>,
-    values: Vals<'a>,
+    values: &[V<'a>],
 ) -> R<Vals<'a>> {
     let mut out = Vec::with_capacity(values.len());
-    for v in &values {
+    for v in values {
         out.extend(lookup(cx, table, &find, otherwise, v)?);
     }
     Ok(out)
@@ -279,15 +281,17 @@ pub fn bool_val<'a>(b: bool) -> Vals<'a> {
     vec![V::Bool(b)]
 }
 
-/// The object a map starts from: `resourceType` first for a resource.
-pub fn start_object<'a>(resource_type: Option<&'a str>) -> Out<'a> {
-    match resource_type {
-        Some(t) => Out::Obj(vec![(
+/// The object a map starts from, with room for `members`: `resourceType`
+/// first for a resource.
+pub fn start_object<'a>(resource_type: Option<&'a str>, members: usize) -> Out<'a> {
+    let mut object = Vec::with_capacity(members + 1);
+    if let Some(t) = resource_type {
+        object.push((
             std::borrow::Cow::Borrowed("resourceType"),
             Out::Str(std::borrow::Cow::Borrowed(t)),
-        )]),
-        None => Out::Obj(Vec::new()),
+        ));
     }
+    Out::Obj(object)
 }
 
 /// Whether a built object is kept: not empty, and when its rules read the

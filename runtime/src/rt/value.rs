@@ -159,6 +159,20 @@ pub fn json_out(j: &json::Value) -> Option<Out<'_>> {
     })
 }
 
+/// A value as output, moved; `None` when it is empty.
+pub fn into_out(v: V<'_>) -> Option<Out<'_>> {
+    let out = match v {
+        V::Obj(o) => o,
+        V::Num(n) => Out::Num(n),
+        V::Int(i) => Out::Int(i),
+        V::Bool(b) => Out::Bool(b),
+        V::Json(j) => json_out(j)?,
+        V::Text(t) => Out::Str(t),
+        other => Out::Str(text(&other)?),
+    };
+    (!out.is_empty()).then_some(out)
+}
+
 /// A value as output; `None` when it is empty.
 pub fn to_out<'a>(v: &V<'a>) -> Option<Out<'a>> {
     let out = match v {
