@@ -308,11 +308,58 @@ struct Ctx {
     delimiters: Delimiters,
     charset: Charset,
     ordinal: Option<u32>,
-    base: usize,
+    /// Offset of the message in its input (below 4 GiB: checked by parse).
+    base: u32,
     /// Address and length of the message bytes, to compute the span of a
     /// sub-slice (absent values are `&[]` outside this range: no span).
     origin: usize,
-    len: usize,
+    len: u32,
+}
+
+/// Where a value is, compactly: [`Location`] without the message (in the
+/// [`Ctx`]) and the span (computed from the value's bytes). Values are
+/// copied on every step down the tree, so they stay small.
+#[derive(Clone, Copy, Debug)]
+struct Loc {
+    segment: Option<SegmentId>,
+    /// 0 when the value belongs to no segment.
+    occurrence: u32,
+    field: u32,
+    repetition: u32,
+    component: u32,
+    subcomponent: u32,
+}
+
+/// A number not set in a [`Loc`].
+const UNSET: u32 = u32::MAX;
+
+impl Loc {
+    const NOWHERE: Loc = Loc {
+        segment: None,
+        occurrence: 0,
+        field: UNSET,
+        repetition: UNSET,
+        component: UNSET,
+        subcomponent: UNSET,
+    };
+
+    fn expand(&self, raw: &[u8], ctx: &Ctx) -> Location {
+        let set = |n: u32| (n != UNSET).then_some(n);
+        Location {
+            message: if self.occurrence > 0 {
+                ctx.ordinal
+            } else {
+                None
+            },
+            segment: self.segment,
+            segment_occurrence: (self.occurrence > 0).then_some(self.occurrence),
+            field: set(self.field),
+            repetition: set(self.repetition),
+            component: set(self.component),
+            subcomponent: set(self.subcomponent),
+            span: span_of(raw, ctx),
+        }
+    }
 }
 
 impl<'m> Message<'m> {
@@ -407,9 +454,9 @@ impl<'m> Message<'m> {
             delimiters: self.delimiters,
             charset: self.charset,
             ordinal: self.ordinal,
-            base: self.base,
+            base: self.base as u32,
             origin: self.bytes.as_ptr() as usize,
-            len: self.bytes.len(),
+            len: self.bytes.len() as u32,
         }
     }
 
@@ -438,7 +485,7 @@ impl<'m> Message<'m> {
     pub fn header_field(&self, n: usize) -> Field<'m> {
         match self.segment_at(0) {
             Some(s) => s.field(n),
-            None => Field::absent(self.ctx(), Location::default()),
+            None => Field::absent(self.ctx(), Loc::NOWHERE),
         }
     }
 
@@ -546,15 +593,18 @@ impl<'m> Segment<'m> {
             (true, n) => (self.positional(n - 1), false),
             (false, n) => (self.positional(n), false),
         };
-        let mut loc = self.location();
-        loc.field = Some(n as u32);
+        let loc = Loc {
+            segment: self.segment_id(),
+            occurrence: self.occurrence,
+            field: n as u32,
+            ..Loc::NOWHERE
+        };
         Field {
             raw,
             literal,
             ctx: self.ctx,
             loc,
         }
-        .with_span(raw)
     }
 
     /// All fields `1..=field_count()`.
@@ -566,7 +616,7 @@ impl<'m> Segment<'m> {
     pub fn location(&self) -> Location {
         let mut loc =
             Location::at_span(self.start as usize, self.start as usize + self.bytes.len())
-                .offset_by(self.ctx.base);
+                .offset_by(self.ctx.base as usize);
         loc.message = self.ctx.ordinal;
         loc.segment = self.segment_id();
         loc.segment_occurrence = Some(self.occurrence);
@@ -610,18 +660,13 @@ macro_rules! leaf_methods {
 
         /// Where this value is.
         pub fn location(&self) -> Location {
-            self.loc
-        }
-
-        fn with_span(mut self, raw: &[u8]) -> Self {
-            self.loc.span = span_of(raw, &self.ctx);
-            self
+            self.loc.expand(self.raw, &self.ctx)
         }
 
         /// An error of `kind` located at this value, carrying its text as the
         /// (redacted-by-default) value.
         pub fn error(&self, kind: Kind) -> Error {
-            Error::new(kind, self.loc).with_value(self.text().into_owned())
+            Error::new(kind, self.location()).with_value(self.text().into_owned())
         }
     };
 }
@@ -629,7 +674,8 @@ macro_rules! leaf_methods {
 /// The span of `raw` if it lies inside the message.
 fn span_of(raw: &[u8], ctx: &Ctx) -> Option<Span> {
     let rel = (raw.as_ptr() as usize).checked_sub(ctx.origin)?;
-    (rel + raw.len() <= ctx.len).then(|| Span::new(rel + ctx.base, rel + ctx.base + raw.len()))
+    let base = ctx.base as usize;
+    (rel + raw.len() <= ctx.len as usize).then(|| Span::new(rel + base, rel + base + raw.len()))
 }
 
 /// Split `raw` by `sep` and take piece `n` (1-based); absent if out of range.
@@ -646,11 +692,11 @@ pub struct Field<'m> {
     raw: &'m [u8],
     literal: bool,
     ctx: Ctx,
-    loc: Location,
+    loc: Loc,
 }
 
 impl<'m> Field<'m> {
-    fn absent(ctx: Ctx, loc: Location) -> Field<'m> {
+    fn absent(ctx: Ctx, loc: Loc) -> Field<'m> {
         Field {
             raw: &[],
             literal: false,
@@ -680,7 +726,7 @@ impl<'m> Field<'m> {
             piece(self.raw, self.ctx.delimiters.repetition, i)
         };
         let mut loc = self.loc;
-        loc.repetition = Some(i as u32);
+        loc.repetition = i as u32;
         let raw = raw.unwrap_or_default();
         Repetition {
             raw,
@@ -688,7 +734,6 @@ impl<'m> Field<'m> {
             ctx: self.ctx,
             loc,
         }
-        .with_span(raw)
     }
 
     /// All repetitions (none if the field is empty).
@@ -708,7 +753,7 @@ pub struct Repetition<'m> {
     raw: &'m [u8],
     literal: bool,
     ctx: Ctx,
-    loc: Location,
+    loc: Loc,
 }
 
 impl<'m> Repetition<'m> {
@@ -723,14 +768,13 @@ impl<'m> Repetition<'m> {
     pub fn component(&self, j: usize) -> Component<'m> {
         let raw = split_piece(self.raw, self.literal, self.ctx.delimiters.component, j);
         let mut loc = self.loc;
-        loc.component = Some(j as u32);
+        loc.component = j as u32;
         Component {
             raw,
             literal: self.literal,
             ctx: self.ctx,
             loc,
         }
-        .with_span(raw)
     }
 
     /// All components.
@@ -763,7 +807,7 @@ pub struct Component<'m> {
     raw: &'m [u8],
     literal: bool,
     ctx: Ctx,
-    loc: Location,
+    loc: Loc,
 }
 
 impl<'m> Component<'m> {
@@ -778,14 +822,13 @@ impl<'m> Component<'m> {
     pub fn subcomponent(&self, k: usize) -> Subcomponent<'m> {
         let raw = split_piece(self.raw, self.literal, self.ctx.delimiters.subcomponent, k);
         let mut loc = self.loc;
-        loc.subcomponent = Some(k as u32);
+        loc.subcomponent = k as u32;
         Subcomponent {
             raw,
             literal: self.literal,
             ctx: self.ctx,
             loc,
         }
-        .with_span(raw)
     }
 
     /// All subcomponents.
@@ -800,7 +843,7 @@ pub struct Subcomponent<'m> {
     raw: &'m [u8],
     literal: bool,
     ctx: Ctx,
-    loc: Location,
+    loc: Loc,
 }
 
 impl<'m> Subcomponent<'m> {

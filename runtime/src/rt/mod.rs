@@ -180,7 +180,11 @@ pub fn nav_member<'a>(values: &[V<'a>], name: &str) -> Vals<'a> {
 
 /// `Nav::Index`: the n-th value (from 1).
 pub fn nav_index<'a>(values: &[V<'a>], n: usize) -> Vals<'a> {
-    values.get(n.saturating_sub(1)).cloned().into_iter().collect()
+    values
+        .get(n.saturating_sub(1))
+        .cloned()
+        .into_iter()
+        .collect()
 }
 
 /// The first of a list of values, as a one-value list (a map's source).
