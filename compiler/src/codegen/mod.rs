@@ -252,7 +252,7 @@ impl<'p> Gen<'p> {
                             message: 1,
                             time_zone: options.time_zone.as_ref(),
                         };
-                        let object = #inner(&cx, [::std::vec![::ferry_runtime::rt::V::Group(0)]])?;
+                        let object = #inner(&cx, [::ferry_runtime::rt::one(::ferry_runtime::rt::V::Group(0))])?;
                         #run
                     }
                 }
@@ -324,7 +324,7 @@ impl<'p> Gen<'p> {
                             message: 1,
                             time_zone: options.time_zone.as_ref(),
                         };
-                        let object = #inner(&cx, [::std::vec![::ferry_runtime::rt::V::Json(value)]])?;
+                        let object = #inner(&cx, [::ferry_runtime::rt::one(::ferry_runtime::rt::V::Json(value))])?;
                         #run
                     }
                 }
@@ -369,7 +369,7 @@ impl<'p> Gen<'p> {
                 sources: [::ferry_runtime::rt::Vals<'a>; #n],
             ) -> ::ferry_runtime::rt::R<::ferry_runtime::rt::Out<'a>> {
                 let [#(#sources),*] = sources;
-                #(let mut #slots: ::ferry_runtime::rt::Vals<'a> = ::std::vec::Vec::new();)*
+                #(let mut #slots: ::ferry_runtime::rt::Vals<'a> = ::ferry_runtime::rt::Vals::new();)*
                 #pending_decl
                 let mut object = ::ferry_runtime::rt::start_object(#resource, #members);
                 let _derived: usize = #body;
@@ -507,7 +507,7 @@ impl<'p> Gen<'p> {
                         if !::ferry_runtime::rt::present(#item) {
                             continue;
                         }
-                        #slot = ::std::vec![#item.clone()];
+                        #slot = ::ferry_runtime::rt::one(#item.clone());
                         derived += #build;
                     }
                     ::ferry_runtime::rt::place(&mut #object, #target, #outs);
@@ -525,7 +525,7 @@ impl<'p> Gen<'p> {
                         if !::ferry_runtime::rt::present(#item) {
                             continue;
                         }
-                        #slot = ::std::vec![#item.clone()];
+                        #slot = ::ferry_runtime::rt::one(#item.clone());
                         derived += #rules;
                     }
                     derived
@@ -620,23 +620,23 @@ impl<'p> Gen<'p> {
         Ok(match e {
             Expr::Const(Const::Text(s)) => {
                 let s = s.as_str();
-                quote! { ::std::vec![::ferry_runtime::rt::V::Text(::std::borrow::Cow::Borrowed(#s))] }
+                quote! { ::ferry_runtime::rt::one(::ferry_runtime::rt::V::Text(::std::borrow::Cow::Borrowed(#s))) }
             }
             Expr::Const(Const::Number(n)) => {
                 let n = n.as_str();
-                quote! { ::std::vec![::ferry_runtime::rt::V::Num(::std::borrow::Cow::Borrowed(#n))] }
+                quote! { ::ferry_runtime::rt::one(::ferry_runtime::rt::V::Num(::std::borrow::Cow::Borrowed(#n))) }
             }
             Expr::Const(Const::Bool(b)) => quote! { ::ferry_runtime::rt::bool_val(#b) },
             Expr::Source(_) | Expr::Slot(_) => {
                 let r = self.expr_ref(e, depth)?;
-                quote! { #r.to_vec() }
+                quote! { ::ferry_runtime::rt::vals(#r) }
             }
             Expr::Current => {
                 if depth == 0 {
                     quote! { ::ferry_runtime::rt::Vals::new() }
                 } else {
                     let cur = format_ident!("cur{}", depth);
-                    quote! { ::std::vec![#cur.clone()] }
+                    quote! { ::ferry_runtime::rt::one(#cur.clone()) }
                 }
             }
             Expr::Nav(base, navs) => {
@@ -781,7 +781,7 @@ impl<'p> Gen<'p> {
                 let n = *n as usize;
                 quote! { ::ferry_runtime::rt::nav_index(#values, #n) }
             }
-            Nav::All => quote! { #values.to_vec() },
+            Nav::All => quote! { ::ferry_runtime::rt::vals(#values) },
             Nav::Where(cond) => {
                 let cur = format_ident!("cur{}", depth + 1);
                 let cond = self.expr_ref(cond, depth + 1)?;

@@ -119,7 +119,7 @@ impl Converter for Interpreter<'_> {
                 let ids: Vec<&[u8]> = segments.iter().map(|s| s.id()).collect();
                 let tree = rt::structure::place(&self.shape, &ids);
                 let run = Run::new(self.program, cx(&segments, &tree));
-                rt::emit(out, &run.map(map, vec![vec![V::Group(0)]])?);
+                rt::emit(out, &run.map(map, vec![rt::one(V::Group(0))])?);
             }
             Some(SourcePlan::Segment(id)) => {
                 let mut index = MessageIndex::new();
@@ -136,7 +136,7 @@ impl Converter for Interpreter<'_> {
                 let value = rt::read_json(document.bytes, document.ordinal)?;
                 let tree = rt::Tree::default();
                 let run = Run::new(self.program, cx(&[], &tree));
-                rt::emit(out, &run.map(map, vec![vec![V::Json(&value)]])?);
+                rt::emit(out, &run.map(map, vec![rt::one(V::Json(&value))])?);
             }
             Some(SourcePlan::Group(..)) => {
                 return Err(Rejection::new(
@@ -174,8 +174,8 @@ impl<'a> Run<'a> {
     fn map(&self, map: &'a MapPlan, sources: Vec<Vals<'a>>) -> R<Out<'a>> {
         let mut frame = Frame {
             sources,
-            slots: vec![Vec::new(); map.slots as usize],
-            current: Vec::new(),
+            slots: vec![Vals::new(); map.slots as usize],
+            current: Vals::new(),
             pending: vec![Vec::new()],
         };
         let mut object = rt::start_object(
@@ -275,7 +275,7 @@ impl<'a> Run<'a> {
                     if !rt::present(&item) {
                         continue;
                     }
-                    set_slot(frame, *slot, vec![item]);
+                    set_slot(frame, *slot, rt::one(item));
                     if let Some((inner, d)) = self.object(body, frame, false)? {
                         outs.push(inner);
                         derived += d.max(1);
@@ -290,7 +290,7 @@ impl<'a> Run<'a> {
                     if !rt::present(&item) {
                         continue;
                     }
-                    set_slot(frame, *slot, vec![item]);
+                    set_slot(frame, *slot, rt::one(item));
                     derived += self.block(body, frame, object, true)?;
                 }
                 derived
@@ -359,12 +359,12 @@ impl<'a> Run<'a> {
                 for a in args {
                     values.push(self.eval(a, frame)?);
                 }
-                let values: Vec<&[V<'a>]> = values.iter().map(Vec::as_slice).collect();
+                let values: Vec<&[V<'a>]> = values.iter().map(|v| v.as_slice()).collect();
                 rt::call(&self.cx, *builtin, &values)?
             }
             Expr::MapCall(id, args) => {
                 let Some(map) = self.program.map(*id) else {
-                    return Ok(Vec::new());
+                    return Ok(Vals::new());
                 };
                 let mut sources = Vec::new();
                 for a in args {
@@ -375,7 +375,7 @@ impl<'a> Run<'a> {
             Expr::Lookup(table, value) => {
                 let values = self.eval(value, frame)?;
                 let Some(plan) = self.program.table(*table) else {
-                    return Ok(Vec::new());
+                    return Ok(Vals::new());
                 };
                 let otherwise = match &plan.otherwise {
                     Otherwise::Code(c) => rt::Otherwise::Code(c),
@@ -417,7 +417,7 @@ impl<'a> Run<'a> {
                 for o in options {
                     evaluated.push(self.eval(o, frame)?);
                 }
-                let options: Vec<&[V<'a>]> = evaluated.iter().map(Vec::as_slice).collect();
+                let options: Vec<&[V<'a>]> = evaluated.iter().map(|v| v.as_slice()).collect();
                 rt::bool_val(rt::in_options(&v, &options))
             }
             Expr::If(c, t, o) => {
@@ -439,7 +439,7 @@ impl<'a> Run<'a> {
             Nav::Index(n) => rt::nav_index(&values, *n as usize),
             Nav::All => values,
             Nav::Where(cond) => {
-                let mut out = Vec::new();
+                let mut out = Vals::new();
                 for v in values {
                     frame.current.push(v.clone());
                     let keep = rt::truthy(&self.eval(cond, frame)?);
@@ -456,11 +456,11 @@ impl<'a> Run<'a> {
 
 /// A constant as a value.
 fn constant(c: &Const) -> Vals<'_> {
-    vec![match c {
+    rt::one(match c {
         Const::Text(s) => V::Text(s.as_str().into()),
         Const::Number(n) => V::Num(n.as_str().into()),
         Const::Bool(b) => V::Bool(*b),
-    }]
+    })
 }
 
 fn set_slot<'a>(frame: &mut Frame<'a>, slot: Slot, v: Vals<'a>) {

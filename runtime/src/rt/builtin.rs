@@ -91,15 +91,16 @@ fn first_present<'v, 'a>(values: Option<&&'v [V<'a>]>) -> Option<&'v V<'a>> {
 pub fn call<'a>(cx: &Ctx<'a>, builtin: Builtin, values: &[&[V<'a>]]) -> R<Vals<'a>> {
     let first = first_present(values.first()).cloned();
     let converted = |r: Result<String, convert::ConvertError>, v: &V<'a>| -> R<Vals<'a>> {
-        r.map(|t| vec![V::Text(Cow::Owned(t))]).map_err(|e| {
-            Rejection::new("CONVERT", cx.location(v), e.to_string())
-                .with_value(text(v).unwrap_or_default().as_ref())
-        })
+        r.map(|t| smallvec::smallvec![V::Text(Cow::Owned(t))])
+            .map_err(|e| {
+                Rejection::new("CONVERT", cx.location(v), e.to_string())
+                    .with_value(text(v).unwrap_or_default().as_ref())
+            })
     };
     Ok(match builtin {
         Builtin::Date | Builtin::DateTime | Builtin::Instant | Builtin::Time | Builtin::Code => {
             let Some(v) = first else {
-                return Ok(Vec::new());
+                return Ok(Vals::new());
             };
             let t = dtm_text(&v);
             let t = t.as_ref();
@@ -127,11 +128,11 @@ pub fn call<'a>(cx: &Ctx<'a>, builtin: Builtin, values: &[&[V<'a>]]) -> R<Vals<'
         }
         Builtin::Decimal => {
             let Some(v) = first else {
-                return Ok(Vec::new());
+                return Ok(Vals::new());
             };
             let t = text(&v).unwrap_or_default();
             match Decimal::from_nm(&t) {
-                Ok(d) => vec![V::Num(Cow::Owned(d.to_string()))],
+                Ok(d) => smallvec::smallvec![V::Num(Cow::Owned(d.to_string()))],
                 Err(e) => {
                     return Err(Rejection::new("CONVERT", cx.location(&v), e.to_string())
                         .with_value(t.as_ref()));
@@ -140,11 +141,11 @@ pub fn call<'a>(cx: &Ctx<'a>, builtin: Builtin, values: &[&[V<'a>]]) -> R<Vals<'
         }
         Builtin::Integer => {
             let Some(v) = first else {
-                return Ok(Vec::new());
+                return Ok(Vals::new());
             };
             let t = text(&v).unwrap_or_default();
             match convert::integer(&t) {
-                Ok(i) => vec![V::Int(i64::from(i))],
+                Ok(i) => smallvec::smallvec![V::Int(i64::from(i))],
                 Err(e) => {
                     return Err(Rejection::new("CONVERT", cx.location(&v), e.to_string())
                         .with_value(t.as_ref()));
@@ -155,7 +156,7 @@ pub fn call<'a>(cx: &Ctx<'a>, builtin: Builtin, values: &[&[V<'a>]]) -> R<Vals<'
         Builtin::Uuid5 => {
             let mut texts = values.iter().map(|v| first_present(Some(v)).and_then(text));
             let Some(Some(resource_type)) = texts.next() else {
-                return Ok(Vec::new());
+                return Ok(Vals::new());
             };
             let mut parts: Vec<Cow<'a, str>> = Vec::with_capacity(values.len());
             for t in texts {
@@ -174,7 +175,7 @@ pub fn call<'a>(cx: &Ctx<'a>, builtin: Builtin, values: &[&[V<'a>]]) -> R<Vals<'
             }
             let parts: Vec<&str> = parts.iter().map(AsRef::as_ref).collect();
             match crate::id::resource_id(&resource_type, &parts) {
-                Ok(id) => vec![V::Text(Cow::Owned(id.text().as_str().to_owned()))],
+                Ok(id) => smallvec::smallvec![V::Text(Cow::Owned(id.text().as_str().to_owned()))],
                 Err(e) => return Err(Rejection::new("ID-KEY", cx.here(), e.to_string())),
             }
         }
@@ -182,11 +183,11 @@ pub fn call<'a>(cx: &Ctx<'a>, builtin: Builtin, values: &[&[V<'a>]]) -> R<Vals<'
             let t = first_present(values.first()).and_then(text);
             let id = first_present(values.get(1)).and_then(text);
             match (t, id) {
-                (Some(t), Some(id)) => vec![V::Obj(Out::Obj(vec![(
+                (Some(t), Some(id)) => smallvec::smallvec![V::Obj(Out::Obj(vec![(
                     Cow::Borrowed("reference"),
                     Out::Str(Cow::Owned(format!("{t}/{id}"))),
                 )]))],
-                _ => Vec::new(),
+                _ => Vals::new(),
             }
         }
         Builtin::Concat => {
@@ -197,27 +198,27 @@ pub fn call<'a>(cx: &Ctx<'a>, builtin: Builtin, values: &[&[V<'a>]]) -> R<Vals<'
                 }
             }
             if s.is_empty() {
-                Vec::new()
+                Vals::new()
             } else {
-                vec![V::Text(Cow::Owned(s))]
+                smallvec::smallvec![V::Text(Cow::Owned(s))]
             }
         }
-        Builtin::Valued => vec![V::Bool(first.is_some())],
-        Builtin::Count => vec![V::Int(
+        Builtin::Valued => smallvec::smallvec![V::Bool(first.is_some())],
+        Builtin::Count => smallvec::smallvec![V::Int(
             values
                 .first()
                 .map_or(0, |v| v.iter().filter(|x| present(x)).count()) as i64,
         )],
         Builtin::Upper | Builtin::Lower | Builtin::Trim => {
             let Some(t) = first.as_ref().and_then(text) else {
-                return Ok(Vec::new());
+                return Ok(Vals::new());
             };
             let s = match builtin {
                 Builtin::Upper => t.to_uppercase(),
                 Builtin::Lower => t.to_lowercase(),
                 _ => t.trim().to_owned(),
             };
-            vec![V::Text(Cow::Owned(s))]
+            smallvec::smallvec![V::Text(Cow::Owned(s))]
         }
         Builtin::Reject => {
             let reason = first

@@ -36,8 +36,19 @@ use crate::error::{Location, Rejection};
 /// The result of a step that may reject the message.
 pub type R<T> = Result<T, Rejection>;
 
-/// A list of values: what every expression yields.
-pub type Vals<'a> = Vec<V<'a>>;
+/// A list of values: what every expression yields. Most hold one value,
+/// which is kept inline.
+pub type Vals<'a> = smallvec::SmallVec<[V<'a>; 1]>;
+
+/// One value as a list.
+pub fn one(v: V<'_>) -> Vals<'_> {
+    smallvec::smallvec![v]
+}
+
+/// A copy of borrowed values.
+pub fn vals<'a>(values: &[V<'a>]) -> Vals<'a> {
+    values.iter().cloned().collect()
+}
 
 /// Options of a run.
 #[derive(Debug, Clone, Default)]
@@ -123,7 +134,7 @@ impl<'a> Ctx<'a> {
 
 /// `Nav::Node`: from group instances, the instances at `path`.
 pub fn nav_node<'a>(cx: &Ctx<'a>, values: &[V<'a>], path: &[usize]) -> Vals<'a> {
-    let mut out = Vec::new();
+    let mut out = Vals::new();
     for v in values {
         if let V::Group(g) = v {
             cx.node(*g, path, &mut out);
@@ -134,7 +145,7 @@ pub fn nav_node<'a>(cx: &Ctx<'a>, values: &[V<'a>], path: &[usize]) -> Vals<'a> 
 
 /// `Nav::Field`: from segments, the non-empty repetitions of field `n`.
 pub fn nav_field<'a>(values: &[V<'a>], n: usize) -> Vals<'a> {
-    let mut out = Vec::new();
+    let mut out = Vals::new();
     for v in values {
         if let V::Segment(s) = v {
             let field = s.field(n);
@@ -147,7 +158,7 @@ pub fn nav_field<'a>(values: &[V<'a>], n: usize) -> Vals<'a> {
 /// `Nav::Component`: component `n` of repetitions, subcomponent `n` of
 /// components; kept when valued or the HL7 null.
 pub fn nav_component<'a>(values: &[V<'a>], n: usize) -> Vals<'a> {
-    let mut out = Vec::with_capacity(values.len());
+    let mut out = Vals::with_capacity(values.len());
     for v in values {
         let next = match v {
             V::Rep(r) => V::Comp(r.component(n)),
@@ -164,7 +175,7 @@ pub fn nav_component<'a>(values: &[V<'a>], n: usize) -> Vals<'a> {
 
 /// `Nav::Member`: a JSON member, arrays flattened.
 pub fn nav_member<'a>(values: &[V<'a>], name: &str) -> Vals<'a> {
-    let mut out = Vec::new();
+    let mut out = Vals::new();
     for v in values {
         if let V::Json(j) = v
             && let Some(m) = j.get(name)
@@ -249,7 +260,7 @@ pub fn lookup_all<'a, 't: 'a>(
     otherwise: Otherwise<'t>,
     values: &[V<'a>],
 ) -> R<Vals<'a>> {
-    let mut out = Vec::with_capacity(values.len());
+    let mut out = Vals::with_capacity(values.len());
     for v in values {
         out.extend(lookup(cx, table, &find, otherwise, v)?);
     }
@@ -277,12 +288,12 @@ pub fn coalesce_keeps(values: &[V<'_>]) -> bool {
 
 /// A map's result as a value.
 pub fn obj(out: Out<'_>) -> Vals<'_> {
-    vec![V::Obj(out)]
+    one(V::Obj(out))
 }
 
 /// A boolean as a value.
 pub fn bool_val<'a>(b: bool) -> Vals<'a> {
-    vec![V::Bool(b)]
+    one(V::Bool(b))
 }
 
 /// The object a map starts from, with room for `members`: `resourceType`
