@@ -216,7 +216,7 @@ impl<'p> Gen<'p> {
         };
         let run = quote! {
             let start = out.len();
-            ::ferry_runtime::rt::emit(out, &object);
+            ::ferry_runtime::rt::emit(out, &cx, object);
             ::std::result::Result::Ok(::ferry_runtime::Outcome::new(out.len() - start))
         };
         Ok(match map.sources.first() {
@@ -246,12 +246,7 @@ impl<'p> Gen<'p> {
                         ::ferry_runtime::rt::check_message_type(#s_name, by_event, &segments, 1)?;
                         let ids: ::std::vec::Vec<&[u8]> = segments.iter().map(|s| s.id()).collect();
                         let tree = ::ferry_runtime::rt::structure::place(#s_ident, &ids);
-                        let cx = ::ferry_runtime::rt::Ctx {
-                            segments: &segments,
-                            tree: &tree,
-                            message: 1,
-                            time_zone: options.time_zone.as_ref(),
-                        };
+                        let cx = ::ferry_runtime::rt::Ctx::new(&segments, &tree, 1, options.time_zone.as_ref());
                         let object = #inner(&cx, [::ferry_runtime::rt::one(::ferry_runtime::rt::V::Group(0))])?;
                         #run
                     }
@@ -278,12 +273,7 @@ impl<'p> Gen<'p> {
                         let segments: ::std::vec::Vec<::ferry_runtime::er7::Segment<'_>> =
                             message.segments().collect();
                         let tree = ::ferry_runtime::rt::Tree::default();
-                        let cx = ::ferry_runtime::rt::Ctx {
-                            segments: &segments,
-                            tree: &tree,
-                            message: 1,
-                            time_zone: options.time_zone.as_ref(),
-                        };
+                        let cx = ::ferry_runtime::rt::Ctx::new(&segments, &tree, 1, options.time_zone.as_ref());
                         let object = #inner(&cx, [::ferry_runtime::rt::first_segment(&segments, #id)])?;
                         #run
                     }
@@ -318,12 +308,7 @@ impl<'p> Gen<'p> {
                         options: &::ferry_runtime::Options,
                     ) -> ::std::result::Result<::ferry_runtime::Outcome, ::ferry_runtime::Rejection> {
                         let tree = ::ferry_runtime::rt::Tree::default();
-                        let cx = ::ferry_runtime::rt::Ctx {
-                            segments: &[],
-                            tree: &tree,
-                            message: 1,
-                            time_zone: options.time_zone.as_ref(),
-                        };
+                        let cx = ::ferry_runtime::rt::Ctx::new(&[], &tree, 1, options.time_zone.as_ref());
                         let object = #inner(&cx, [::ferry_runtime::rt::one(::ferry_runtime::rt::V::Json(value))])?;
                         #run
                     }
@@ -359,7 +344,6 @@ impl<'p> Gen<'p> {
             }
         });
         let finish = finish(&map.body, &into);
-        let members = map.body.ops.len();
         let doc = format!(" Map `{}` (map #{index}).", map.name);
         Ok(quote! {
             #[doc = #doc]
@@ -367,11 +351,11 @@ impl<'p> Gen<'p> {
             fn #name<'a>(
                 cx: &::ferry_runtime::rt::Ctx<'a>,
                 sources: [::ferry_runtime::rt::Vals<'a>; #n],
-            ) -> ::ferry_runtime::rt::R<::ferry_runtime::rt::Out<'a>> {
+            ) -> ::ferry_runtime::rt::R<::ferry_runtime::rt::Out> {
                 let [#(#sources),*] = sources;
                 #(let mut #slots: ::ferry_runtime::rt::Vals<'a> = ::ferry_runtime::rt::Vals::new();)*
                 #pending_decl
-                let mut object = ::ferry_runtime::rt::start_object(#resource, #members);
+                let object = ::ferry_runtime::rt::start_object(cx, #resource);
                 let _derived: usize = #body;
                 #finish
                 ::std::result::Result::Ok(object)
@@ -416,7 +400,6 @@ impl<'p> Gen<'p> {
         };
         let rules = self.block(body, &into, false)?;
         let reads = body.reads_input;
-        let members = body.ops.len();
         let pending_decl = into.pending.as_ref().map(|p| {
             quote! {
                 let mut #p: ::std::vec::Vec<::ferry_runtime::rt::Require<'static, &'static str>> =
@@ -426,10 +409,10 @@ impl<'p> Gen<'p> {
         let finish = finish(body, &into);
         let then = kept(&inner, &count);
         Ok(quote! {{
-            let mut #inner = ::ferry_runtime::rt::object(#members);
+            let #inner = ::ferry_runtime::rt::object(cx);
             #pending_decl
             let #count: usize = #rules;
-            if ::ferry_runtime::rt::keep_object(&#inner, #reads, #count) {
+            if ::ferry_runtime::rt::keep_object(cx, #inner, #reads, #count) {
                 #finish
                 #then
             } else {
@@ -453,18 +436,16 @@ impl<'p> Gen<'p> {
                 if counts {
                     quote! {{
                         let values: ::ferry_runtime::rt::Vals<'a> = #value_code;
-                        let outs: ::std::vec::Vec<::ferry_runtime::rt::Out<'a>> =
-                            values.into_iter().filter_map(::ferry_runtime::rt::into_out).collect();
+                        let outs = ::ferry_runtime::rt::outs(cx, values);
                         let placed = outs.len();
-                        ::ferry_runtime::rt::place(&mut #object, #target, outs);
+                        ::ferry_runtime::rt::place(cx, #object, #target, outs);
                         placed
                     }}
                 } else {
                     quote! {{
                         let values: ::ferry_runtime::rt::Vals<'a> = #value_code;
-                        let outs: ::std::vec::Vec<::ferry_runtime::rt::Out<'a>> =
-                            values.into_iter().filter_map(::ferry_runtime::rt::into_out).collect();
-                        ::ferry_runtime::rt::place(&mut #object, #target, outs);
+                        let outs = ::ferry_runtime::rt::outs(cx, values);
+                        ::ferry_runtime::rt::place(cx, #object, #target, outs);
                         0usize
                     }}
                 }
@@ -478,7 +459,7 @@ impl<'p> Gen<'p> {
                         quote! { #count }
                     };
                     quote! {
-                        ::ferry_runtime::rt::place(&mut #object, #target, ::std::vec![#inner]);
+                        ::ferry_runtime::rt::place(cx, #object, #target, ::ferry_runtime::rt::placed(#inner));
                         #result
                     }
                 })?
@@ -496,12 +477,12 @@ impl<'p> Gen<'p> {
                 let item = self.fresh("item");
                 let build = self.object(body, |inner, count| {
                     quote! {
-                        #outs.push(#inner);
+                        #outs.push(::ferry_runtime::rt::Placed { node: #inner, shared: false });
                         #count.max(1)
                     }
                 })?;
                 quote! {{
-                    let mut #outs: ::std::vec::Vec<::ferry_runtime::rt::Out<'a>> = ::std::vec::Vec::new();
+                    let mut #outs = ::ferry_runtime::rt::Outs::new();
                     let mut derived = 0usize;
                     for #item in #source {
                         if !::ferry_runtime::rt::present(#item) {
@@ -510,7 +491,7 @@ impl<'p> Gen<'p> {
                         #slot = ::ferry_runtime::rt::one(#item.clone());
                         derived += #build;
                     }
-                    ::ferry_runtime::rt::place(&mut #object, #target, #outs);
+                    ::ferry_runtime::rt::place(cx, #object, #target, #outs);
                     derived
                 }}
             }
@@ -673,7 +654,7 @@ impl<'p> Gen<'p> {
                     let v = self.expr_ref(a, depth)?;
                     values.push(quote! { ::ferry_runtime::rt::first_only(#v) });
                 }
-                quote! { ::ferry_runtime::rt::obj(#name(cx, [#(#values),*])?) }
+                quote! { ::ferry_runtime::rt::obj(cx, #name(cx, [#(#values),*])?) }
             }
             Expr::Lookup(table, value) => {
                 let Some(plan) = self.program.table(*table) else {
@@ -807,13 +788,13 @@ fn finish(block: &Block, into: &Into_) -> TokenStream {
         let (element, path) = (r.element.as_str(), r.path.as_str());
         let reason = option_str(r.reason.as_deref());
         quote! {
-            ::ferry_runtime::rt::check_required(cx, &#object, #element, #path, #reason)?;
+            ::ferry_runtime::rt::check_required(cx, #object, #element, #path, #reason)?;
         }
     });
     let pending = into.pending.as_ref().map(|p| {
         quote! {
             for require in &#p {
-                ::ferry_runtime::rt::check_require(cx, &#object, require)?;
+                ::ferry_runtime::rt::check_require(cx, #object, require)?;
             }
         }
     });

@@ -97,11 +97,13 @@ impl Converter for Interpreter<'_> {
                 "the spec has no map to run",
             ));
         };
-        let cx = |segments, tree| Ctx {
-            segments,
-            tree,
-            message: document.ordinal,
-            time_zone: self.options.time_zone.as_ref(),
+        let cx = |segments, tree| {
+            Ctx::new(
+                segments,
+                tree,
+                document.ordinal,
+                self.options.time_zone.as_ref(),
+            )
         };
         match map.sources.first() {
             Some(SourcePlan::Message(structure)) => {
@@ -119,7 +121,8 @@ impl Converter for Interpreter<'_> {
                 let ids: Vec<&[u8]> = segments.iter().map(|s| s.id()).collect();
                 let tree = rt::structure::place(&self.shape, &ids);
                 let run = Run::new(self.program, cx(&segments, &tree));
-                rt::emit(out, &run.map(map, vec![rt::one(V::Group(0))])?);
+                let root = run.map(map, vec![rt::one(V::Group(0))])?;
+                rt::emit(out, &run.cx, root);
             }
             Some(SourcePlan::Segment(id)) => {
                 let mut index = MessageIndex::new();
@@ -130,13 +133,15 @@ impl Converter for Interpreter<'_> {
                 let tree = rt::Tree::default();
                 let run = Run::new(self.program, cx(&segments, &tree));
                 let source = rt::first_segment(&segments, id);
-                rt::emit(out, &run.map(map, vec![source])?);
+                let root = run.map(map, vec![source])?;
+                rt::emit(out, &run.cx, root);
             }
             Some(SourcePlan::Fhir(_) | SourcePlan::Record(_)) => {
                 let value = rt::read_json(document.bytes, document.ordinal)?;
                 let tree = rt::Tree::default();
                 let run = Run::new(self.program, cx(&[], &tree));
-                rt::emit(out, &run.map(map, vec![rt::one(V::Json(&value))])?);
+                let root = run.map(map, vec![rt::one(V::Json(&value))])?;
+                rt::emit(out, &run.cx, root);
             }
             Some(SourcePlan::Group(..)) => {
                 return Err(Rejection::new(
@@ -171,26 +176,26 @@ impl<'a> Run<'a> {
         Run { program, cx }
     }
 
-    fn map(&self, map: &'a MapPlan, sources: Vec<Vals<'a>>) -> R<Out<'a>> {
+    fn map(&self, map: &'a MapPlan, sources: Vec<Vals<'a>>) -> R<Out> {
         let mut frame = Frame {
             sources,
             slots: vec![Vals::new(); map.slots as usize],
             current: Vals::new(),
             pending: vec![Vec::new()],
         };
-        let mut object = rt::start_object(
+        let object = rt::start_object(
+            &self.cx,
             map.target_is_resource.then_some(map.target.as_str()),
-            map.body.ops.len(),
         );
-        self.block(&map.body, &mut frame, &mut object, false)?;
-        self.required(&map.body, &object)?;
+        self.block(&map.body, &mut frame, object, false)?;
+        self.required(&map.body, object)?;
         for p in frame.pending.pop().unwrap_or_default() {
-            rt::check_require(&self.cx, &object, &p)?;
+            rt::check_require(&self.cx, object, &p)?;
         }
         Ok(object)
     }
 
-    fn required(&self, block: &Block, object: &Out<'a>) -> R<()> {
+    fn required(&self, block: &Block, object: Out) -> R<()> {
         for r in &block.required {
             rt::check_required(&self.cx, object, &r.element, &r.path, r.reason.as_deref())?;
         }
@@ -204,7 +209,7 @@ impl<'a> Run<'a> {
         &self,
         block: &'a Block,
         frame: &mut Frame<'a>,
-        object: &mut Out<'a>,
+        object: Out,
         conditional: bool,
     ) -> R<usize> {
         let mut derived = 0;
@@ -220,35 +225,29 @@ impl<'a> Run<'a> {
         body: &'a Block,
         frame: &mut Frame<'a>,
         conditional: bool,
-    ) -> R<Option<(Out<'a>, usize)>> {
-        let mut inner = rt::object(body.ops.len());
+    ) -> R<Option<(Out, usize)>> {
+        let inner = rt::object(&self.cx);
         frame.pending.push(Vec::new());
-        let derived = self.block(body, frame, &mut inner, conditional);
+        let derived = self.block(body, frame, inner, conditional);
         let pending = frame.pending.pop().unwrap_or_default();
         let derived = derived?;
-        if !rt::keep_object(&inner, body.reads_input, derived) {
+        if !rt::keep_object(&self.cx, inner, body.reads_input, derived) {
             return Ok(None);
         }
-        self.required(body, &inner)?;
+        self.required(body, inner)?;
         for p in &pending {
-            rt::check_require(&self.cx, &inner, p)?;
+            rt::check_require(&self.cx, inner, p)?;
         }
         Ok(Some((inner, derived)))
     }
 
-    fn op(
-        &self,
-        op: &'a Op,
-        frame: &mut Frame<'a>,
-        object: &mut Out<'a>,
-        conditional: bool,
-    ) -> R<usize> {
+    fn op(&self, op: &'a Op, frame: &mut Frame<'a>, object: Out, conditional: bool) -> R<usize> {
         Ok(match op {
             Op::Set { target, value } => {
                 let values = self.eval(value, frame)?;
-                let outs: Vec<Out> = values.into_iter().filter_map(rt::into_out).collect();
+                let outs = rt::outs(&self.cx, values);
                 let placed = outs.len();
-                rt::place(object, target, outs);
+                rt::place(&self.cx, object, target, outs);
                 if matches!(value, Expr::Const(_)) && !conditional {
                     0
                 } else {
@@ -257,7 +256,7 @@ impl<'a> Run<'a> {
             }
             Op::Object { target, body } => match self.object(body, frame, false)? {
                 Some((inner, derived)) => {
-                    rt::place(object, target, vec![inner]);
+                    rt::place(&self.cx, object, target, rt::placed(inner));
                     if conditional { derived.max(1) } else { derived }
                 }
                 None => 0,
@@ -269,7 +268,7 @@ impl<'a> Run<'a> {
                 body,
             } => {
                 let items = self.eval(source, frame)?;
-                let mut outs = Vec::new();
+                let mut outs = rt::Outs::new();
                 let mut derived = 0;
                 for item in items {
                     if !rt::present(&item) {
@@ -277,11 +276,14 @@ impl<'a> Run<'a> {
                     }
                     set_slot(frame, *slot, rt::one(item));
                     if let Some((inner, d)) = self.object(body, frame, false)? {
-                        outs.push(inner);
+                        outs.push(rt::Placed {
+                            node: inner,
+                            shared: false,
+                        });
                         derived += d.max(1);
                     }
                 }
-                rt::place(object, target, outs);
+                rt::place(&self.cx, object, target, outs);
                 derived
             }
             Op::Each { source, slot, body } => {
@@ -370,7 +372,7 @@ impl<'a> Run<'a> {
                 for a in args {
                     sources.push(rt::first_only(&self.eval(a, frame)?));
                 }
-                rt::obj(self.map(map, sources)?)
+                rt::obj(&self.cx, self.map(map, sources)?)
             }
             Expr::Lookup(table, value) => {
                 let values = self.eval(value, frame)?;

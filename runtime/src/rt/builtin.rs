@@ -3,8 +3,8 @@
 
 use std::borrow::Cow;
 
-use super::out::Out;
-use super::value::{V, dtm_text, present, text};
+use super::out::Val;
+use super::value::{Obj, V, dtm_text, present, text};
 use super::{Ctx, R, Vals};
 use crate::convert::{self, Decimal, TimeZone};
 use crate::error::Rejection;
@@ -183,10 +183,13 @@ pub fn call<'a>(cx: &Ctx<'a>, builtin: Builtin, values: &[&[V<'a>]]) -> R<Vals<'
             let t = first_present(values.first()).and_then(text);
             let id = first_present(values.get(1)).and_then(text);
             match (t, id) {
-                (Some(t), Some(id)) => smallvec::smallvec![V::Obj(Out::Obj(vec![(
-                    Cow::Borrowed("reference"),
-                    Out::Str(Cow::Owned(format!("{t}/{id}"))),
-                )]))],
+                (Some(t), Some(id)) => {
+                    let mut doc = cx.doc.borrow_mut();
+                    let object = doc.node(Val::Obj);
+                    let reference = doc.node(Val::Str(Cow::Owned(format!("{t}/{id}"))));
+                    doc.append_member(object, "reference", reference);
+                    smallvec::smallvec![V::Obj(Obj::new(object, false))]
+                }
                 _ => Vals::new(),
             }
         }

@@ -22,10 +22,13 @@ pub mod structure;
 mod value;
 
 pub use builtin::{Builtin, call};
-pub use out::{Mode, Out, Require, Step, check_require, check_required, emit, has_path, place};
+pub use out::{
+    Doc, Mode, Out, Outs, Placed, Require, Step, Val, check_require, check_required, emit,
+    has_path, place,
+};
 pub use structure::{Node, Tree};
 pub use value::{
-    Compare, V, compare, dtm_text, in_options, into_out, is_null, json_out, present, text, to_out,
+    Compare, Obj, V, compare, dtm_text, in_options, into_out, is_null, json_out, present, text,
     truthy,
 };
 
@@ -73,7 +76,7 @@ impl Outcome {
 }
 
 /// One message (or JSON document) being converted.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug)]
 pub struct Ctx<'a> {
     /// The message's segments, in order (empty for JSON input).
     pub segments: &'a [Segment<'a>],
@@ -83,9 +86,27 @@ pub struct Ctx<'a> {
     pub message: u32,
     /// The IANA time zone of HL7 times without an offset.
     pub time_zone: Option<&'a TimeZone>,
+    /// The output being built.
+    pub doc: std::cell::RefCell<Doc<'a>>,
 }
 
 impl<'a> Ctx<'a> {
+    /// A context for one message.
+    pub fn new(
+        segments: &'a [Segment<'a>],
+        tree: &'a Tree,
+        message: u32,
+        time_zone: Option<&'a TimeZone>,
+    ) -> Ctx<'a> {
+        Ctx {
+            segments,
+            tree,
+            message,
+            time_zone,
+            doc: std::cell::RefCell::new(Doc::with_capacity(256)),
+        }
+    }
+
     /// A location naming only the message.
     pub fn here(&self) -> Location {
         Location::default().in_message(self.message)
@@ -203,9 +224,9 @@ pub fn first_only<'a>(values: &[V<'a>]) -> Vals<'a> {
     values.first().cloned().into_iter().collect()
 }
 
-/// A new object with room for `members`.
-pub fn object<'a>(members: usize) -> Out<'a> {
-    Out::Obj(Vec::with_capacity(members))
+/// A new, empty object.
+pub fn object(cx: &Ctx<'_>) -> Out {
+    cx.doc.borrow_mut().node(Val::Obj)
 }
 
 // ------------------------------------------------------------------ tables
@@ -287,8 +308,9 @@ pub fn coalesce_keeps(values: &[V<'_>]) -> bool {
 }
 
 /// A map's result as a value.
-pub fn obj(out: Out<'_>) -> Vals<'_> {
-    one(V::Obj(out))
+pub fn obj<'a>(cx: &Ctx<'a>, node: Out) -> Vals<'a> {
+    let empty = cx.doc.borrow().is_empty(node);
+    one(V::Obj(Obj::new(node, empty)))
 }
 
 /// A boolean as a value.
@@ -296,23 +318,34 @@ pub fn bool_val<'a>(b: bool) -> Vals<'a> {
     one(V::Bool(b))
 }
 
-/// The object a map starts from, with room for `members`: `resourceType`
-/// first for a resource.
-pub fn start_object<'a>(resource_type: Option<&'a str>, members: usize) -> Out<'a> {
-    let mut object = Vec::with_capacity(members + 1);
+/// The object a map starts from: `resourceType` first for a resource.
+pub fn start_object<'a>(cx: &Ctx<'a>, resource_type: Option<&'a str>) -> Out {
+    let mut doc = cx.doc.borrow_mut();
+    let object = doc.node(Val::Obj);
     if let Some(t) = resource_type {
-        object.push((
-            std::borrow::Cow::Borrowed("resourceType"),
-            Out::Str(std::borrow::Cow::Borrowed(t)),
-        ));
+        let member = doc.node(Val::Str(std::borrow::Cow::Borrowed(t)));
+        doc.append_member(object, "resourceType", member);
     }
-    Out::Obj(object)
+    object
 }
 
 /// Whether a built object is kept: not empty, and when its rules read the
 /// input, some value read from the input was placed.
-pub fn keep_object(inner: &Out<'_>, reads_input: bool, derived: usize) -> bool {
-    !(inner.is_empty() || (reads_input && derived == 0))
+pub fn keep_object(cx: &Ctx<'_>, inner: Out, reads_input: bool, derived: usize) -> bool {
+    !(cx.doc.borrow().is_empty(inner) || (reads_input && derived == 0))
+}
+
+/// The values placed by `target = value`, moved into the document.
+pub fn outs<'a>(cx: &Ctx<'a>, values: Vals<'a>) -> Outs {
+    values.into_iter().filter_map(|v| into_out(cx, v)).collect()
+}
+
+/// A built object as the one value to place.
+pub fn placed(node: Out) -> Outs {
+    smallvec::smallvec![Placed {
+        node,
+        shared: false
+    }]
 }
 
 // ----------------------------------------------------------- message type

@@ -1,5 +1,11 @@
-//! The output tree a map builds, how rules place values into it, and how it
-//! is written as JSON.
+//! The output document a map builds, how rules place values into it, and
+//! how it is written as JSON.
+//!
+//! The document is a tree kept in one vector ([`Doc`]): each node an object,
+//! an array or a primitive, with its children as a linked list in the
+//! order the rules set them. Building, replacing and dropping a subtree
+//! allocate nothing beyond the vector (and owned text); a map's result is a
+//! node handle ([`Out`]) that placing links into its parent.
 
 use std::borrow::Cow;
 
@@ -8,40 +14,221 @@ use crate::convert::Decimal;
 use crate::error::Rejection;
 use crate::json::{JsonWriter, Style};
 
-/// The output being built: members in the order the rules set them. Keys
-/// and constants borrow from the program, text from the message.
+/// A node of the document being built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Out(u32);
+
+const NIL: u32 = u32::MAX;
+
+/// What a node holds.
 #[derive(Debug, Clone)]
-pub enum Out<'a> {
-    Obj(Vec<(Cow<'a, str>, Out<'a>)>),
-    Arr(Vec<Out<'a>>),
+pub enum Val<'a> {
+    Obj,
+    Arr,
     Str(Cow<'a, str>),
     Num(Cow<'a, str>),
     Int(i64),
     Bool(bool),
 }
 
-impl<'a> Out<'a> {
-    /// Whether nothing would be written: an empty string, or objects and
-    /// arrays holding only such.
-    pub fn is_empty(&self) -> bool {
-        match self {
-            Out::Obj(m) => m.iter().all(|(_, v)| v.is_empty()),
-            Out::Arr(a) => a.iter().all(Out::is_empty),
-            Out::Str(s) => s.is_empty(),
-            _ => false,
+#[derive(Debug, Clone)]
+struct Node<'a> {
+    /// The member name (unused for array items and roots).
+    key: &'a str,
+    val: Val<'a>,
+    first: u32,
+    last: u32,
+    /// Number of children.
+    len: u32,
+    next: u32,
+    /// Whether the node hangs in a parent (a second placement copies it).
+    linked: bool,
+}
+
+/// The document of one conversion.
+#[derive(Debug, Default)]
+pub struct Doc<'a> {
+    nodes: Vec<Node<'a>>,
+}
+
+impl<'a> Doc<'a> {
+    /// A document with room for `nodes` nodes.
+    pub fn with_capacity(nodes: usize) -> Doc<'a> {
+        Doc {
+            nodes: Vec::with_capacity(nodes),
         }
     }
 
-    fn member_mut(&mut self, name: &'a str) -> Option<&mut Out<'a>> {
-        let Out::Obj(members) = self else { return None };
-        let at = match members.iter().position(|(k, _)| k == name) {
-            Some(at) => at,
-            None => {
-                members.push((Cow::Borrowed(name), Out::Obj(Vec::new())));
-                members.len() - 1
-            }
+    /// A new root node holding `val`.
+    pub fn node(&mut self, val: Val<'a>) -> Out {
+        let id = u32::try_from(self.nodes.len()).unwrap_or(NIL);
+        self.nodes.push(Node {
+            key: "",
+            val,
+            first: NIL,
+            last: NIL,
+            len: 0,
+            next: NIL,
+            linked: false,
+        });
+        Out(id)
+    }
+
+    fn get(&self, o: Out) -> Option<&Node<'a>> {
+        self.nodes.get(o.0 as usize)
+    }
+
+    fn get_mut(&mut self, o: Out) -> Option<&mut Node<'a>> {
+        self.nodes.get_mut(o.0 as usize)
+    }
+
+    /// The children of a node, in order.
+    fn children(&self, o: Out) -> Children<'_, 'a> {
+        Children {
+            doc: self,
+            at: self.get(o).map_or(NIL, |n| n.first),
+        }
+    }
+
+    fn is_obj(&self, o: Out) -> bool {
+        self.get(o).is_some_and(|n| matches!(n.val, Val::Obj))
+    }
+
+    fn is_arr(&self, o: Out) -> bool {
+        self.get(o).is_some_and(|n| matches!(n.val, Val::Arr))
+    }
+
+    /// Whether nothing would be written: an empty string, or objects and
+    /// arrays holding only such.
+    pub fn is_empty(&self, o: Out) -> bool {
+        match self.get(o).map(|n| &n.val) {
+            Some(Val::Obj | Val::Arr) => self.children(o).all(|c| self.is_empty(c)),
+            Some(Val::Str(s)) => s.is_empty(),
+            Some(_) => false,
+            None => true,
+        }
+    }
+
+    /// Makes `o` an empty node holding `val` (its children are dropped).
+    fn reset(&mut self, o: Out, val: Val<'a>) {
+        if let Some(n) = self.get_mut(o) {
+            n.val = val;
+            n.first = NIL;
+            n.last = NIL;
+            n.len = 0;
+        }
+    }
+
+    /// Appends `child` to `parent`'s children under `key`.
+    fn append(&mut self, parent: Out, key: &'a str, child: Out) {
+        let Some(last) = self.get(parent).map(|p| p.last) else {
+            return;
         };
-        members.get_mut(at).map(|(_, v)| v)
+        if let Some(c) = self.get_mut(child) {
+            c.key = key;
+            c.next = NIL;
+            c.linked = true;
+        }
+        match self.get_mut(Out(last)) {
+            Some(prev) => prev.next = child.0,
+            None => {
+                if let Some(p) = self.get_mut(parent) {
+                    p.first = child.0;
+                }
+            }
+        }
+        if let Some(p) = self.get_mut(parent) {
+            p.last = child.0;
+            p.len += 1;
+        }
+    }
+
+    /// Appends `child` to object `parent` as member `key`.
+    pub fn append_member(&mut self, parent: Out, key: &'a str, child: Out) {
+        self.append(parent, key, child);
+    }
+
+    /// The member `name` of an object, created (an empty object) when
+    /// missing; `None` when `o` is not an object.
+    fn member(&mut self, o: Out, name: &'a str) -> Option<Out> {
+        if !self.is_obj(o) {
+            return None;
+        }
+        if let Some(found) = self
+            .children(o)
+            .find(|&c| self.get(c).is_some_and(|n| n.key == name))
+        {
+            return Some(found);
+        }
+        let child = self.node(Val::Obj);
+        self.append(o, name, child);
+        Some(child)
+    }
+
+    /// Item `at` (from 0) of an array, padded with empty objects.
+    fn item(&mut self, arr: Out, at: usize) -> Option<Out> {
+        while self.get(arr).map_or(0, |n| n.len as usize) <= at {
+            let pad = self.node(Val::Obj);
+            self.append(arr, "", pad);
+        }
+        self.children(arr).nth(at)
+    }
+
+    /// `*target = source`: the target node (keeping its place) takes the
+    /// source's value and children.
+    fn assign(&mut self, target: Out, source: Out) {
+        let Some(src) = self.get_mut(source) else {
+            return;
+        };
+        let val = std::mem::replace(&mut src.val, Val::Obj);
+        let (first, last, len) = (src.first, src.last, src.len);
+        if let Some(t) = self.get_mut(target) {
+            t.val = val;
+            t.first = first;
+            t.last = last;
+            t.len = len;
+        }
+    }
+
+    /// A deep copy of `o`, as a new root.
+    fn copy(&mut self, o: Out) -> Out {
+        let Some(val) = self.get(o).map(|n| n.val.clone()) else {
+            return self.node(Val::Obj);
+        };
+        let root = self.node(val);
+        let children: Vec<Out> = self.children(o).collect();
+        for c in children {
+            let key = self.get(c).map_or("", |n| n.key);
+            let copy = self.copy(c);
+            self.append(root, key, copy);
+        }
+        root
+    }
+
+    /// A node ready to be placed: `o` itself, or a copy when `o` already
+    /// hangs somewhere or `shared` says another value refers to it.
+    fn placeable(&mut self, o: Out, shared: bool) -> Out {
+        if shared || self.get(o).is_some_and(|n| n.linked) {
+            self.copy(o)
+        } else {
+            o
+        }
+    }
+}
+
+struct Children<'d, 'a> {
+    doc: &'d Doc<'a>,
+    at: u32,
+}
+
+impl Iterator for Children<'_, '_> {
+    type Item = Out;
+
+    fn next(&mut self) -> Option<Out> {
+        let n = self.doc.nodes.get(self.at as usize)?;
+        let here = Out(self.at);
+        self.at = n.next;
+        Some(here)
     }
 }
 
@@ -73,74 +260,82 @@ impl Step for (&str, Mode) {
     }
 }
 
+/// A value ready to be placed: a node, and whether another value refers
+/// to it too (then placing copies it).
+#[derive(Debug, Clone, Copy)]
+pub struct Placed {
+    pub node: Out,
+    pub shared: bool,
+}
+
+/// The values a rule places.
+pub type Outs = smallvec::SmallVec<[Placed; 1]>;
+
 /// Puts values at a target path of `object`.
-pub fn place<'a, S: Step>(object: &mut Out<'a>, target: &'a [S], mut values: Vec<Out<'a>>) {
+pub fn place<'a, S: Step>(cx: &Ctx<'a>, object: Out, target: &'a [S], values: Outs) {
     let Some((last, init)) = target.split_last() else {
         return;
     };
     if values.is_empty() {
         return;
     }
+    let mut doc = cx.doc.borrow_mut();
+    let doc = &mut *doc;
     let mut here = object;
     for step in init {
-        let Some(member) = here.member_mut(step.name()) else {
+        let Some(member) = doc.member(here, step.name()) else {
             return;
         };
         here = match step.mode() {
             Mode::Single => {
-                if !matches!(member, Out::Obj(_)) {
-                    *member = Out::Obj(Vec::new());
+                if !doc.is_obj(member) {
+                    doc.reset(member, Val::Obj);
                 }
                 member
             }
             mode @ (Mode::Append | Mode::Index(_)) => {
-                if !matches!(member, Out::Arr(_)) {
-                    *member = Out::Arr(Vec::new());
+                if !doc.is_arr(member) {
+                    doc.reset(member, Val::Arr);
                 }
-                let Out::Arr(items) = member else { return };
                 let at = match mode {
                     Mode::Index(n) => (n as usize).saturating_sub(1),
-                    _ => items.len(),
+                    _ => doc.get(member).map_or(0, |n| n.len as usize),
                 };
-                while items.len() <= at {
-                    items.push(Out::Obj(Vec::new()));
-                }
-                let Some(item) = items.get_mut(at) else {
+                let Some(item) = doc.item(member, at) else {
                     return;
                 };
                 item
             }
         };
     }
-    let Some(member) = here.member_mut(last.name()) else {
+    let Some(member) = doc.member(here, last.name()) else {
         return;
     };
+    let mut values = values.into_iter();
     match last.mode() {
         Mode::Single => {
-            if let Some(v) = values.drain(..).next() {
-                *member = v;
+            if let Some(v) = values.next() {
+                let v = doc.placeable(v.node, v.shared);
+                doc.assign(member, v);
             }
         }
         Mode::Append => {
-            if !matches!(member, Out::Arr(_)) {
-                *member = Out::Arr(Vec::new());
+            if !doc.is_arr(member) {
+                doc.reset(member, Val::Arr);
             }
-            if let Out::Arr(items) = member {
-                items.extend(values);
+            for v in values {
+                let v = doc.placeable(v.node, v.shared);
+                doc.append(member, "", v);
             }
         }
         Mode::Index(n) => {
-            if !matches!(member, Out::Arr(_)) {
-                *member = Out::Arr(Vec::new());
+            if !doc.is_arr(member) {
+                doc.reset(member, Val::Arr);
             }
-            if let Out::Arr(items) = member {
-                let at = (n as usize).saturating_sub(1);
-                while items.len() <= at {
-                    items.push(Out::Obj(Vec::new()));
-                }
-                if let (Some(slot), Some(v)) = (items.get_mut(at), values.drain(..).next()) {
-                    *slot = v;
-                }
+            let at = (n as usize).saturating_sub(1);
+            if let (Some(slot), Some(v)) = (doc.item(member, at), values.next()) {
+                let v = doc.placeable(v.node, v.shared);
+                doc.assign(slot, v);
             }
         }
     }
@@ -148,16 +343,16 @@ pub fn place<'a, S: Step>(object: &mut Out<'a>, target: &'a [S], mut values: Vec
 
 /// Whether `out` holds a non-empty value at the element names `steps`
 /// (through arrays: any item).
-pub fn has_path<S: AsRef<str>>(out: &Out<'_>, steps: &[S]) -> bool {
+pub fn has_path<S: AsRef<str>>(doc: &Doc<'_>, out: Out, steps: &[S]) -> bool {
     let Some((first, rest)) = steps.split_first() else {
-        return !out.is_empty();
+        return !doc.is_empty(out);
     };
-    match out {
-        Out::Obj(members) => members
-            .iter()
-            .filter(|(k, _)| k == first.as_ref())
-            .any(|(_, v)| has_path(v, rest)),
-        Out::Arr(items) => items.iter().any(|item| has_path(item, steps)),
+    match doc.get(out).map(|n| &n.val) {
+        Some(Val::Obj) => doc
+            .children(out)
+            .filter(|&c| doc.get(c).is_some_and(|n| n.key == first.as_ref()))
+            .any(|c| has_path(doc, c, rest)),
+        Some(Val::Arr) => doc.children(out).any(|item| has_path(doc, item, steps)),
         _ => false,
     }
 }
@@ -165,16 +360,19 @@ pub fn has_path<S: AsRef<str>>(out: &Out<'_>, steps: &[S]) -> bool {
 /// An element the completed object must hold (FHIR's required children).
 pub fn check_required(
     cx: &Ctx<'_>,
-    object: &Out<'_>,
+    object: Out,
     element: &str,
     path: &str,
     reason: Option<&str>,
 ) -> R<()> {
-    let present = match object {
-        Out::Obj(members) => members.iter().any(|(k, v)| {
-            (k == element || k.starts_with(element) && element.len() < k.len()) && !v.is_empty()
-        }),
-        _ => false,
+    let present = {
+        let doc = cx.doc.borrow();
+        doc.is_obj(object)
+            && doc.children(object).any(|c| {
+                let k = doc.get(c).map_or("", |n| n.key);
+                (k == element || k.starts_with(element) && element.len() < k.len())
+                    && !doc.is_empty(c)
+            })
     };
     if present {
         return Ok(());
@@ -208,13 +406,14 @@ pub struct Require<'p, S> {
 }
 
 /// Checks one `require` against the completed object.
-pub fn check_require<S: AsRef<str>>(
-    cx: &Ctx<'_>,
-    object: &Out<'_>,
-    require: &Require<'_, S>,
-) -> R<()> {
-    let condition = require.steps.get(..require.if_present).unwrap_or(&[]);
-    if has_path(object, require.steps) || (require.if_present > 0 && !has_path(object, condition)) {
+pub fn check_require<S: AsRef<str>>(cx: &Ctx<'_>, object: Out, require: &Require<'_, S>) -> R<()> {
+    let met = {
+        let doc = cx.doc.borrow();
+        let condition = require.steps.get(..require.if_present).unwrap_or(&[]);
+        has_path(&doc, object, require.steps)
+            || (require.if_present > 0 && !has_path(&doc, object, condition))
+    };
+    if met {
         return Ok(());
     }
     Err(Rejection::new(
@@ -224,39 +423,42 @@ pub fn check_require<S: AsRef<str>>(
     ))
 }
 
-/// Writes a map's output as compact JSON.
-pub fn emit(out: &mut Vec<u8>, output: &Out<'_>) {
+/// Writes a node as compact JSON.
+pub fn emit(out: &mut Vec<u8>, cx: &Ctx<'_>, root: Out) {
+    let doc = cx.doc.borrow();
     let mut writer = JsonWriter::new(out, Style::Compact);
-    write_out(&mut writer, None, output);
+    write_node(&mut writer, &doc, None, root);
 }
 
-fn write_out(w: &mut JsonWriter<'_>, key: Option<&str>, out: &Out<'_>) {
-    match out {
-        Out::Obj(members) => {
+fn write_node(w: &mut JsonWriter<'_>, doc: &Doc<'_>, key: Option<&str>, o: Out) {
+    let Some(node) = doc.get(o) else { return };
+    match &node.val {
+        Val::Obj => {
             let open = match key {
                 Some(k) => w.member_object(k),
                 None => w.begin_object(),
             };
-            for (k, v) in members {
-                write_out(w, Some(k.as_ref()), v);
+            for c in doc.children(o) {
+                let k = doc.get(c).map_or("", |n| n.key);
+                write_node(w, doc, Some(k), c);
             }
             w.end(open);
         }
-        Out::Arr(items) => {
+        Val::Arr => {
             let open = match key {
                 Some(k) => w.member_array(k),
                 None => w.begin_array(),
             };
-            for item in items {
-                write_out(w, None, item);
+            for item in doc.children(o) {
+                write_node(w, doc, None, item);
             }
             w.end(open);
         }
-        Out::Str(s) => match key {
+        Val::Str(s) => match key {
             Some(k) => w.member_str(k, s),
             None => w.item_str(s),
         },
-        Out::Num(n) => {
+        Val::Num(n) => {
             if let Ok(d) = Decimal::parse_fhir(n) {
                 match key {
                     Some(k) => w.member_decimal(k, &d),
@@ -264,11 +466,11 @@ fn write_out(w: &mut JsonWriter<'_>, key: Option<&str>, out: &Out<'_>) {
                 }
             }
         }
-        Out::Int(i) => match key {
+        Val::Int(i) => match key {
             Some(k) => w.member_int(k, *i),
             None => w.item_int(*i),
         },
-        Out::Bool(b) => match key {
+        Val::Bool(b) => match key {
             Some(k) => w.member_bool(k, *b),
             None => w.item_bool(*b),
         },

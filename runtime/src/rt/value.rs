@@ -3,7 +3,8 @@
 
 use std::borrow::Cow;
 
-use super::out::Out;
+use super::Ctx;
+use super::out::{Doc, Out, Placed, Val};
 use crate::er7::{Component, Repetition, Segment, Subcomponent};
 use crate::json;
 
@@ -21,7 +22,43 @@ pub enum V<'a> {
     Num(Cow<'a, str>),
     Int(i64),
     Bool(bool),
-    Obj(Out<'a>),
+    Obj(Obj),
+}
+
+/// A built object as a value: its node, and whether it was empty when
+/// built. A copy of the value is marked shared, so placing it copies the
+/// node: every placement of a value gets its own object, as when values
+/// were owned trees.
+#[derive(Debug)]
+pub struct Obj {
+    node: Out,
+    empty: bool,
+    shared: bool,
+}
+
+impl Obj {
+    /// A freshly built object.
+    pub fn new(node: Out, empty: bool) -> Obj {
+        Obj {
+            node,
+            empty,
+            shared: false,
+        }
+    }
+
+    /// Whether it holds nothing to write.
+    pub fn is_empty(&self) -> bool {
+        self.empty
+    }
+}
+
+impl Clone for Obj {
+    fn clone(&self) -> Obj {
+        Obj {
+            shared: true,
+            ..*self
+        }
+    }
 }
 
 /// The text of a value, unescaped; `None` when absent or the HL7 null.
@@ -144,44 +181,63 @@ pub fn in_options(value: &[V<'_>], options: &[&[V<'_>]]) -> bool {
 }
 
 /// A JSON value read from the input, as output (nulls dropped).
-pub fn json_out(j: &json::Value) -> Option<Out<'_>> {
+pub fn json_out<'a>(doc: &mut Doc<'a>, j: &'a json::Value) -> Option<Out> {
     Some(match j {
         json::Value::Null => return None,
-        json::Value::Bool(b) => Out::Bool(*b),
-        json::Value::Number(n) => Out::Num(Cow::Borrowed(n.as_str())),
-        json::Value::String(s) => Out::Str(Cow::Borrowed(s.as_str())),
-        json::Value::Array(items) => Out::Arr(items.iter().filter_map(json_out).collect()),
-        json::Value::Object(o) => Out::Obj(
-            o.iter()
-                .filter_map(|(k, v)| Some((Cow::Borrowed(k), json_out(v)?)))
-                .collect(),
-        ),
+        json::Value::Bool(b) => doc.node(Val::Bool(*b)),
+        json::Value::Number(n) => doc.node(Val::Num(Cow::Borrowed(n.as_str()))),
+        json::Value::String(s) => doc.node(Val::Str(Cow::Borrowed(s.as_str()))),
+        json::Value::Array(items) => {
+            let arr = doc.node(Val::Arr);
+            for item in items {
+                if let Some(o) = json_out(doc, item) {
+                    doc.append_member(arr, "", o);
+                }
+            }
+            arr
+        }
+        json::Value::Object(o) => {
+            let obj = doc.node(Val::Obj);
+            for (k, v) in o.iter() {
+                if let Some(v) = json_out(doc, v) {
+                    doc.append_member(obj, k, v);
+                }
+            }
+            obj
+        }
     })
 }
 
-/// A value as output, moved; `None` when it is empty.
-pub fn into_out(v: V<'_>) -> Option<Out<'_>> {
-    let out = match v {
-        V::Obj(o) => o,
-        V::Num(n) => Out::Num(n),
-        V::Int(i) => Out::Int(i),
-        V::Bool(b) => Out::Bool(b),
-        V::Json(j) => json_out(j)?,
-        V::Text(t) => Out::Str(t),
-        other => Out::Str(text(&other)?),
+/// A value as output, moved into the document; `None` when it is empty.
+pub fn into_out<'a>(cx: &Ctx<'a>, v: V<'a>) -> Option<Placed> {
+    let val = match v {
+        V::Obj(o) => {
+            return (!o.empty).then_some(Placed {
+                node: o.node,
+                shared: o.shared,
+            });
+        }
+        V::Json(j) => {
+            let mut doc = cx.doc.borrow_mut();
+            let node = json_out(&mut doc, j)?;
+            return (!doc.is_empty(node)).then_some(Placed {
+                node,
+                shared: false,
+            });
+        }
+        V::Num(n) => Val::Num(n),
+        V::Int(i) => Val::Int(i),
+        V::Bool(b) => Val::Bool(b),
+        V::Text(t) => Val::Str(t),
+        other => Val::Str(text(&other)?),
     };
-    (!out.is_empty()).then_some(out)
-}
-
-/// A value as output; `None` when it is empty.
-pub fn to_out<'a>(v: &V<'a>) -> Option<Out<'a>> {
-    let out = match v {
-        V::Obj(o) => o.clone(),
-        V::Num(n) => Out::Num(n.clone()),
-        V::Int(i) => Out::Int(*i),
-        V::Bool(b) => Out::Bool(*b),
-        V::Json(j) => json_out(j)?,
-        other => Out::Str(text(other)?),
-    };
-    (!out.is_empty()).then_some(out)
+    if let Val::Str(s) = &val
+        && s.is_empty()
+    {
+        return None;
+    }
+    Some(Placed {
+        node: cx.doc.borrow_mut().node(val),
+        shared: false,
+    })
 }
