@@ -683,7 +683,40 @@ fn piece(raw: &[u8], sep: u8, n: usize) -> Option<&[u8]> {
     if raw.is_empty() {
         return if n == 1 { Some(raw) } else { None };
     }
-    raw.split(move |&b| b == sep).nth(n.checked_sub(1)?)
+    let mut start = 0;
+    let mut k = 1;
+    for at in memchr::memchr_iter(sep, raw) {
+        if k == n {
+            return raw.get(start..at);
+        }
+        start = at + 1;
+        k += 1;
+    }
+    if k == n { raw.get(start..) } else { None }
+}
+
+/// The pieces of a value split by a separator (`None`: not split).
+struct Pieces<'m> {
+    rest: Option<&'m [u8]>,
+    sep: Option<u8>,
+}
+
+impl<'m> Iterator for Pieces<'m> {
+    type Item = &'m [u8];
+
+    fn next(&mut self) -> Option<&'m [u8]> {
+        let rest = self.rest?;
+        match self.sep.and_then(|sep| memchr::memchr(sep, rest)) {
+            Some(at) => {
+                self.rest = rest.get(at + 1..);
+                rest.get(..at)
+            }
+            None => {
+                self.rest = None;
+                Some(rest)
+            }
+        }
+    }
 }
 
 /// A field: one or more repetitions.
@@ -738,7 +771,21 @@ impl<'m> Field<'m> {
 
     /// All repetitions (none if the field is empty).
     pub fn repetitions(&self) -> impl Iterator<Item = Repetition<'m>> + '_ {
-        (1..=self.repetition_count()).map(|i| self.repetition(i))
+        // One pass over the field, not one search per repetition.
+        let pieces = Pieces {
+            rest: (!self.raw.is_empty()).then_some(self.raw),
+            sep: (!self.literal).then_some(self.ctx.delimiters.repetition),
+        };
+        pieces.enumerate().map(move |(i, raw)| {
+            let mut loc = self.loc;
+            loc.repetition = i as u32 + 1;
+            Repetition {
+                raw,
+                literal: self.literal,
+                ctx: self.ctx,
+                loc,
+            }
+        })
     }
 
     /// Component `j` of the first repetition.
