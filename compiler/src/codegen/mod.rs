@@ -237,18 +237,18 @@ impl<'p> Gen<'p> {
                         out: &mut ::std::vec::Vec<u8>,
                         options: &::ferry_runtime::Options,
                     ) -> ::std::result::Result<::ferry_runtime::Outcome, ::ferry_runtime::Rejection> {
-                        let mut index = ::ferry_runtime::er7::MessageIndex::new();
+                        ::ferry_runtime::rt::with_index(|index| {
                         let message = index
                             .parse_numbered(input, ::std::option::Option::Some(1))
                             .map_err(::ferry_runtime::Rejection::from)?;
-                        let segments: ::std::vec::Vec<::ferry_runtime::er7::Segment<'_>> =
-                            message.segments().collect();
+                        let segments = ::ferry_runtime::rt::segments(&message);
                         ::ferry_runtime::rt::check_message_type(#s_name, by_event, &segments, 1)?;
                         let ids: ::std::vec::Vec<&[u8]> = segments.iter().map(|s| s.id()).collect();
                         let tree = ::ferry_runtime::rt::structure::place(#s_ident, &ids);
                         let cx = ::ferry_runtime::rt::Ctx::new(&segments, &tree, 1, options.time_zone.as_ref());
                         let object = #inner(&cx, [::ferry_runtime::rt::one(::ferry_runtime::rt::V::Group(0))])?;
                         #run
+                        })
                     }
                 }
             }
@@ -266,16 +266,16 @@ impl<'p> Gen<'p> {
                         out: &mut ::std::vec::Vec<u8>,
                         options: &::ferry_runtime::Options,
                     ) -> ::std::result::Result<::ferry_runtime::Outcome, ::ferry_runtime::Rejection> {
-                        let mut index = ::ferry_runtime::er7::MessageIndex::new();
+                        ::ferry_runtime::rt::with_index(|index| {
                         let message = index
                             .parse_numbered(input, ::std::option::Option::Some(1))
                             .map_err(::ferry_runtime::Rejection::from)?;
-                        let segments: ::std::vec::Vec<::ferry_runtime::er7::Segment<'_>> =
-                            message.segments().collect();
+                        let segments = ::ferry_runtime::rt::segments(&message);
                         let tree = ::ferry_runtime::rt::Tree::default();
                         let cx = ::ferry_runtime::rt::Ctx::new(&segments, &tree, 1, options.time_zone.as_ref());
                         let object = #inner(&cx, [::ferry_runtime::rt::first_segment(&segments, #id)])?;
                         #run
+                        })
                     }
                 }
             }

@@ -14,7 +14,6 @@
 #[cfg(test)]
 mod structure_tests;
 
-use ferry_runtime::er7::{MessageIndex, Segment};
 use ferry_runtime::error::{Location, Rejection};
 use ferry_runtime::rt::{self, Ctx, Out, R, Require, V, Vals};
 
@@ -97,21 +96,13 @@ impl Converter for Interpreter<'_> {
                 "the spec has no map to run",
             ));
         };
-        let cx = |segments, tree| {
-            Ctx::new(
-                segments,
-                tree,
-                document.ordinal,
-                self.options.time_zone.as_ref(),
-            )
-        };
+        let zone = self.options.time_zone.as_ref();
         match map.sources.first() {
-            Some(SourcePlan::Message(structure)) => {
-                let mut index = MessageIndex::new();
+            Some(SourcePlan::Message(structure)) => rt::with_index(|index| {
                 let message = index
                     .parse_numbered(document.bytes, Some(document.ordinal))
                     .map_err(Rejection::from)?;
-                let segments: Vec<Segment<'_>> = message.segments().collect();
+                let segments = rt::segments(&message);
                 rt::check_message_type(
                     structure.name(),
                     by_event(self.program.hl7_version),
@@ -120,26 +111,33 @@ impl Converter for Interpreter<'_> {
                 )?;
                 let ids: Vec<&[u8]> = segments.iter().map(|s| s.id()).collect();
                 let tree = rt::structure::place(&self.shape, &ids);
-                let run = Run::new(self.program, cx(&segments, &tree));
+                let run = Run::new(
+                    self.program,
+                    Ctx::new(&segments, &tree, document.ordinal, zone),
+                );
                 let root = run.map(map, vec![rt::one(V::Group(0))])?;
                 rt::emit(out, &run.cx, root);
-            }
-            Some(SourcePlan::Segment(id)) => {
-                let mut index = MessageIndex::new();
+                R::Ok(())
+            })?,
+            Some(SourcePlan::Segment(id)) => rt::with_index(|index| {
                 let message = index
                     .parse_numbered(document.bytes, Some(document.ordinal))
                     .map_err(Rejection::from)?;
-                let segments: Vec<Segment<'_>> = message.segments().collect();
+                let segments = rt::segments(&message);
                 let tree = rt::Tree::default();
-                let run = Run::new(self.program, cx(&segments, &tree));
+                let run = Run::new(
+                    self.program,
+                    Ctx::new(&segments, &tree, document.ordinal, zone),
+                );
                 let source = rt::first_segment(&segments, id);
                 let root = run.map(map, vec![source])?;
                 rt::emit(out, &run.cx, root);
-            }
+                R::Ok(())
+            })?,
             Some(SourcePlan::Fhir(_) | SourcePlan::Record(_)) => {
                 let value = rt::read_json(document.bytes, document.ordinal)?;
                 let tree = rt::Tree::default();
-                let run = Run::new(self.program, cx(&[], &tree));
+                let run = Run::new(self.program, Ctx::new(&[], &tree, document.ordinal, zone));
                 let root = run.map(map, vec![rt::one(V::Json(&value))])?;
                 rt::emit(out, &run.cx, root);
             }

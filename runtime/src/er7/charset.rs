@@ -85,7 +85,12 @@ impl Charset {
             (Charset::Latin1, b) if !b.is_ascii() => {
                 Cow::Owned(b.iter().map(|&c| c as char).collect())
             }
-            (_, Cow::Borrowed(b)) => String::from_utf8_lossy(b),
+            // Checking is faster than the lossy decoder's chunk walk, and
+            // the text is almost always valid.
+            (_, Cow::Borrowed(b)) => match std::str::from_utf8(b) {
+                Ok(s) => Cow::Borrowed(s),
+                Err(_) => String::from_utf8_lossy(b),
+            },
             (_, Cow::Owned(v)) => match String::from_utf8(v) {
                 Ok(s) => Cow::Owned(s),
                 Err(e) => Cow::Owned(String::from_utf8_lossy(e.as_bytes()).into_owned()),

@@ -683,16 +683,39 @@ fn piece(raw: &[u8], sep: u8, n: usize) -> Option<&[u8]> {
     if raw.is_empty() {
         return if n == 1 { Some(raw) } else { None };
     }
-    let mut start = 0;
-    let mut k = 1;
-    for at in memchr::memchr_iter(sep, raw) {
-        if k == n {
-            return raw.get(start..at);
-        }
-        start = at + 1;
-        k += 1;
+    if n == 0 {
+        return None;
     }
-    if k == n { raw.get(start..) } else { None }
+    let mut start = 0;
+    for _ in 1..n {
+        start += find(sep, raw.get(start..)?)? + 1;
+    }
+    let rest = raw.get(start..)?;
+    Some(match find(sep, rest) {
+        Some(at) => rest.get(..at)?,
+        None => rest,
+    })
+}
+
+/// The first `sep` in `raw`. HL7 values are mostly a few bytes long, where
+/// a plain loop beats `memchr`'s setup.
+#[inline]
+fn find(sep: u8, raw: &[u8]) -> Option<usize> {
+    if raw.len() < 32 {
+        raw.iter().position(|&b| b == sep)
+    } else {
+        memchr::memchr(sep, raw)
+    }
+}
+
+/// How many `sep` bytes `raw` holds.
+#[inline]
+fn count_of(sep: u8, raw: &[u8]) -> usize {
+    if raw.len() < 32 {
+        raw.iter().filter(|&&b| b == sep).count()
+    } else {
+        memchr::memchr_iter(sep, raw).count()
+    }
 }
 
 /// The pieces of a value split by a separator (`None`: not split).
@@ -706,7 +729,7 @@ impl<'m> Iterator for Pieces<'m> {
 
     fn next(&mut self) -> Option<&'m [u8]> {
         let rest = self.rest?;
-        match self.sep.and_then(|sep| memchr::memchr(sep, rest)) {
+        match self.sep.and_then(|sep| find(sep, rest)) {
             Some(at) => {
                 self.rest = rest.get(at + 1..);
                 rest.get(..at)
@@ -747,7 +770,7 @@ impl<'m> Field<'m> {
         } else if self.literal {
             1
         } else {
-            1 + memchr::memchr_iter(self.ctx.delimiters.repetition, self.raw).count()
+            1 + count_of(self.ctx.delimiters.repetition, self.raw)
         }
     }
 
@@ -836,7 +859,7 @@ fn count(raw: &[u8], literal: bool, sep: u8) -> usize {
     } else if literal {
         1
     } else {
-        1 + memchr::memchr_iter(sep, raw).count()
+        1 + count_of(sep, raw)
     }
 }
 

@@ -409,6 +409,33 @@ pub fn structure_for_event<'e>(
 
 // ------------------------------------------------------------------ inputs
 
+thread_local! {
+    /// The offset vectors of the last message read on this thread, reused.
+    static INDEX: std::cell::RefCell<crate::er7::MessageIndex> =
+        std::cell::RefCell::new(crate::er7::MessageIndex::new());
+}
+
+/// Runs `f` with this thread's reusable message index (a fresh one if it
+/// is in use), so reading a stream of messages does not allocate the
+/// index anew for each.
+pub fn with_index<T>(mut f: impl FnMut(&mut crate::er7::MessageIndex) -> T) -> T {
+    let reused = INDEX
+        .try_with(|cell| cell.try_borrow_mut().ok().map(|mut index| f(&mut index)))
+        .ok()
+        .flatten();
+    match reused {
+        Some(t) => t,
+        None => f(&mut crate::er7::MessageIndex::new()),
+    }
+}
+
+/// A message's segments, in order.
+pub fn segments<'m>(message: &crate::er7::Message<'m>) -> Vec<Segment<'m>> {
+    let mut segments = Vec::with_capacity(message.segment_count());
+    segments.extend(message.segments());
+    segments
+}
+
 /// The first segment with id `id`, as a map's source.
 pub fn first_segment<'a>(segments: &[Segment<'a>], id: &str) -> Vals<'a> {
     segments
