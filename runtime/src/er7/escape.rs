@@ -21,7 +21,13 @@ pub fn unescape<'a>(raw: &'a [u8], d: &Delimiters) -> Cow<'a, [u8]> {
     if esc == d.field {
         return Cow::Borrowed(raw);
     }
-    let Some(first) = memchr::memchr(esc, raw) else {
+    // Values are mostly short, where a plain loop beats `memchr`'s setup.
+    let found = if raw.len() < 32 {
+        raw.iter().position(|&b| b == esc)
+    } else {
+        memchr::memchr(esc, raw)
+    };
+    let Some(first) = found else {
         return Cow::Borrowed(raw);
     };
     let mut out = Vec::with_capacity(raw.len());

@@ -103,7 +103,7 @@ impl<'a> Ctx<'a> {
             tree,
             message,
             time_zone,
-            doc: std::cell::RefCell::new(Doc::with_capacity(256)),
+            doc: std::cell::RefCell::new(Doc::with_capacity(512)),
         }
     }
 
@@ -179,16 +179,56 @@ pub fn nav_field<'a>(values: &[V<'a>], n: usize) -> Vals<'a> {
 /// `Nav::Component`: component `n` of repetitions, subcomponent `n` of
 /// components; kept when valued or the HL7 null.
 pub fn nav_component<'a>(values: &[V<'a>], n: usize) -> Vals<'a> {
-    let mut out = Vals::with_capacity(values.len());
+    values.iter().filter_map(|v| component_of(v, n)).collect()
+}
+
+/// One step of [`nav_component`] from one value: the component or
+/// subcomponent, when valued or the HL7 null.
+#[inline]
+fn component_of<'a>(v: &V<'a>, n: usize) -> Option<V<'a>> {
+    let next = match v {
+        V::Rep(r) => V::Comp(r.component(n)),
+        V::Comp(c) => V::Sub(c.subcomponent(n)),
+        V::Sub(s) if n == 1 => V::Sub(s.clone()),
+        _ => return None,
+    };
+    (present(&next) || is_null(&next)).then_some(next)
+}
+
+/// `Nav::Component` steps in a row (`.4.2`), in one pass: the same values
+/// as [`nav_component`] applied step by step.
+pub fn nav_components<'a>(values: &[V<'a>], steps: &[usize]) -> Vals<'a> {
+    let mut out = Vals::new();
+    'values: for v in values {
+        let mut here = v.clone();
+        for &n in steps {
+            match component_of(&here, n) {
+                Some(next) => here = next,
+                None => continue 'values,
+            }
+        }
+        out.push(here);
+    }
+    out
+}
+
+/// `Nav::Field` then `Nav::Component` steps (`PID-3.4.2`), in one pass.
+pub fn nav_field_components<'a>(values: &[V<'a>], field: usize, steps: &[usize]) -> Vals<'a> {
+    let mut out = Vals::new();
     for v in values {
-        let next = match v {
-            V::Rep(r) => V::Comp(r.component(n)),
-            V::Comp(c) => V::Sub(c.subcomponent(n)),
-            V::Sub(s) if n == 1 => V::Sub(s.clone()),
-            _ => continue,
-        };
-        if present(&next) || is_null(&next) {
-            out.push(next);
+        let V::Segment(s) = v else { continue };
+        'reps: for r in s.field(field).repetitions() {
+            if r.is_empty() {
+                continue;
+            }
+            let mut here = V::Rep(r);
+            for &n in steps {
+                match component_of(&here, n) {
+                    Some(next) => here = next,
+                    None => continue 'reps,
+                }
+            }
+            out.push(here);
         }
     }
     out
