@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Compares conversion throughput of Ferry's interpreter with peers on one
-# generated ADT^A01 corpus, and prints a Markdown table (also written to
-# bench/results/peers-<date>.md). See bench/README.md.
+# Compares conversion throughput of Ferry's interpreter and of the Rust
+# transformer generated from the same spec (examples/embed, `ferry-embed`)
+# with peers on one generated ADT^A01 corpus, and prints a Markdown table
+# (also written to bench/results/peers-<date>.md). See bench/README.md.
 #
 #   bash bench/peers.sh            # N=10000 messages, RUNS=5 timed runs per row
 #   N=2000 RUNS=3 bash bench/peers.sh
@@ -32,9 +33,10 @@ rm -f "$WORK"/*
 log() { printf '==> %s\n' "$*" >&2; }
 
 # --- 1. Ferry: build first, so that only the run is timed. ---------------
-log "building ferry (release)"
-cargo build --release -p ferry-compiler >&2 || { echo "cargo build failed" >&2; exit 1; }
+log "building ferry and ferry-embed (release)"
+cargo build --release -p ferry-compiler -p ferry-embed-example >&2 || { echo "cargo build failed" >&2; exit 1; }
 FERRY="${CARGO_TARGET_DIR:-target}/release/ferry"
+EMBED="${CARGO_TARGET_DIR:-target}/release/ferry-embed"
 
 # --- 2. The corpus. --------------------------------------------------------
 log "generating $N ADT^A01 messages (seed $SEED)"
@@ -51,6 +53,23 @@ if [ "$rc" -ne 0 ] || [ "$lines" -ne "$N" ]; then
   head -5 "$WORK/ferry.rejects" >&2
   exit 1
 fi
+
+# The generated transformer must give the interpreter's output, byte for
+# byte, or its row means nothing.
+log "checking that ferry-embed's output equals ferry run's, byte for byte"
+"$EMBED" --map adt_a01 --time-zone "$TZ_NAME" <"$CORPUS" >"$WORK/embed.ndjson" 2>"$WORK/embed.stderr"
+rc=$?
+if [ "$rc" -ne 0 ]; then
+  echo "ferry-embed: exit $rc; rejects:" >&2
+  head -5 "$WORK/embed.stderr" >&2
+  exit 1
+fi
+if ! cmp "$WORK/ferry.ndjson" "$WORK/embed.ndjson" >&2; then
+  echo "ferry-embed's output differs from ferry run's ($WORK/embed.ndjson vs $WORK/ferry.ndjson);" >&2
+  python3 bench/peers/compare.py "$WORK/ferry.ndjson" "$WORK/embed.ndjson" >&2
+  exit 1
+fi
+embed_lines=$(wc -l <"$WORK/embed.ndjson")
 
 # --- 3. The peers, installed locally. -------------------------------------
 ROWS="$WORK/rows.tsv"
@@ -92,8 +111,14 @@ if ! command -v hyperfine >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ] && command -v 
 fi
 if command -v hyperfine >/dev/null 2>&1; then
   TIMER="hyperfine $(hyperfine --version | cut -d' ' -f2), --warmup 1 --runs $RUNS, median"
+  if hyperfine --help | grep -q -- '--input'; then
+    STDIN_HOW="hyperfine \`-N --input CORPUS\`"
+  else
+    STDIN_HOW="hyperfine \`--shell=sh 'exec ferry-embed … < CORPUS'\` (this hyperfine has no \`--input\`; it subtracts the shell's start-up as it measures it)"
+  fi
 else
   TIMER="bench/peers/timeit.py (hyperfine not installed), 1 warm-up + $RUNS runs, median"
+  STDIN_HOW="bench/peers/timeit.py \`--stdin CORPUS\`"
 fi
 time_row() { # json-out command...
   local out=$1; shift
@@ -103,6 +128,26 @@ time_row() { # json-out command...
     python3 bench/peers/timeit.py "$RUNS" "$out" "$@"
   fi
 }
+# The same, with FILE on the command's stdin. hyperfine >= 1.16 has
+# --input; older ones run `exec command < FILE` in sh, and subtract the
+# shell's own start-up as they measure it.
+time_row_stdin() { # json-out input-file command...
+  local out=$1 input=$2; shift 2
+  if command -v hyperfine >/dev/null 2>&1; then
+    if hyperfine --help | grep -q -- '--input'; then
+      hyperfine -N --warmup 1 --runs "$RUNS" --input "$input" --export-json "$out" "$*" >&2
+    else
+      hyperfine --shell=sh --warmup 1 --runs "$RUNS" --export-json "$out" \
+        "exec $(printf '%q ' "$@")< $(printf '%q' "$input")" >&2
+    fi
+  else
+    python3 bench/peers/timeit.py --stdin "$input" "$RUNS" "$out" "$@"
+  fi
+}
+# tool, what the loop includes, timing JSON (or -), role, reason when not run.
+# Roles: ref (the interpreter, the ratio column's base), gen (the generated
+# transformer), peer (a peer tool: the fastest one is the bar's base), or
+# empty (a harness step shown for context).
 row() { printf '%s\t%s\t%s\t%s\t%s\n' "$@" >>"$ROWS"; }
 
 log "timing ferry"
@@ -112,6 +157,15 @@ time_row "$WORK/t-ferry.json" "$FERRY" run specs/hl7v2/adt_a01.ferry "$CORPUS" -
       "$WORK/t-ferry.json" ref "" ||
   { echo "timing ferry failed" >&2; exit 1; }
 printf -- '- Ferry: %s\n' "$(tail -1 "$WORK/ferry.stderr")" >>"$NOTES"
+
+log "timing ferry-embed"
+time_row_stdin "$WORK/t-embed.json" "$CORPUS" "$EMBED" --map adt_a01 --time-zone "$TZ_NAME" &&
+  row "Ferry generated transformer (\`ferry-embed --map adt_a01\`, release)" \
+      "whole process: ER7 split + read, generated \`adt_a01_with\` (Patient + Encounter Bundle), NDJSON write; corpus on stdin" \
+      "$WORK/t-embed.json" gen "" ||
+  { echo "timing ferry-embed failed" >&2; exit 1; }
+printf -- '- Ferry generated transformer: converted %s, rejected 0; output identical to `ferry run`'"'"'s, byte for byte (`cmp`).\n' \
+  "$embed_lines" >>"$NOTES"
 
 for engine in jsonata fumifier; do
   case $engine in
@@ -123,10 +177,10 @@ for engine in jsonata fumifier; do
   log "checking and timing $engine"
   if reason=$(check_mapping "$name" "$engine"); then
     time_row "$WORK/t-$engine.json" node bench/peers/run_jsonata.mjs "$engine" "$CORPUS" -o /dev/null &&
-      row "$name" "$what" "$WORK/t-$engine.json" "" "" ||
-      row "$name" "$what" - "" "timing failed"
+      row "$name" "$what" "$WORK/t-$engine.json" peer "" ||
+      row "$name" "$what" - peer "timing failed"
   else
-    row "$name" "$what" - "" "$reason"
+    row "$name" "$what" - peer "$reason"
   fi
 done
 
@@ -142,13 +196,13 @@ log "checking and timing python-hl7"
 name="python-hl7 $PYHL7_VERSION (PyPI \`hl7\`)"
 what="**parse only**: whole python process, \`hl7.parse\` of each message (no mapping, no FHIR, no output)"
 if [ "$py_ok" -ne 1 ]; then
-  row "$name" "$what" - "" "pip install failed: $(grep -m1 -i error "$WORK/pip.log")"
+  row "$name" "$what" - peer "pip install failed: $(grep -m1 -i error "$WORK/pip.log")"
 elif ! "$PEERS/venv/bin/python" bench/peers/parse_hl7.py "$CORPUS" 2>"$WORK/pyhl7.stderr"; then
-  row "$name" "$what" - "" "parse failed: $(head -1 "$WORK/pyhl7.stderr")"
+  row "$name" "$what" - peer "parse failed: $(head -1 "$WORK/pyhl7.stderr")"
 else
   printf -- '- %s\n' "$(tail -1 "$WORK/pyhl7.stderr")" >>"$NOTES"
   time_row "$WORK/t-pyhl7.json" "$PEERS/venv/bin/python" bench/peers/parse_hl7.py "$CORPUS" &&
-    row "$name" "$what" "$WORK/t-pyhl7.json" "" "" || row "$name" "$what" - "" "timing failed"
+    row "$name" "$what" "$WORK/t-pyhl7.json" peer "" || row "$name" "$what" - peer "timing failed"
 fi
 
 # --- 5. The table. -----------------------------------------------------------
@@ -160,6 +214,7 @@ CPU=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
   echo "Corpus: $N generated ADT^A01 messages (\`bench/gen_adt.py -n $N --seed $SEED\`),"
   echo "$BYTES bytes ($((BYTES / N)) B/message), CR segment terminators. MB = 10^6 bytes of HL7 input."
   echo "Each row times the whole process over the corpus (output to /dev/null): $TIMER."
+  echo "ferry-embed reads the corpus on stdin: $STDIN_HOW."
   echo
   echo "$TABLE"
   echo

@@ -31,5 +31,8 @@ fn main() {
     }
     let n = messages.len() * repeat;
     let secs = start.elapsed().as_secs_f64();
-    eprintln!("{n} messages, {written} bytes out, {:.0} msgs/s", n as f64 / secs);
+    eprintln!(
+        "{n} messages, {written} bytes out, {:.0} msgs/s",
+        n as f64 / secs
+    );
 }

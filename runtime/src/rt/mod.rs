@@ -189,7 +189,7 @@ fn component_of<'a>(v: &V<'a>, n: usize) -> Option<V<'a>> {
     let next = match v {
         V::Rep(r) => V::Comp(r.component(n)),
         V::Comp(c) => V::Sub(c.subcomponent(n)),
-        V::Sub(s) if n == 1 => V::Sub(s.clone()),
+        V::Sub(s) if n == 1 => V::Sub(*s),
         _ => return None,
     };
     (present(&next) || is_null(&next)).then_some(next)
