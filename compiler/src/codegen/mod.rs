@@ -431,8 +431,31 @@ impl<'p> Gen<'p> {
         Ok(match op {
             Op::Set { target, value } => {
                 let value_code = self.expr(value, 0)?;
-                let target = target_tokens(target);
                 let counts = !matches!(value, Expr::Const(_)) || conditional;
+                // One step, not indexed: written in place.
+                if let [step] = target.as_slice() {
+                    let name = step.name.as_str();
+                    let call = match step.mode {
+                        Mode::Single => Some(quote! { ::ferry_runtime::rt::set_member }),
+                        Mode::Append => Some(quote! { ::ferry_runtime::rt::append_member }),
+                        Mode::Index(_) => None,
+                    };
+                    if let Some(call) = call {
+                        return Ok(if counts {
+                            quote! {{
+                                let values: ::ferry_runtime::rt::Vals<'a> = #value_code;
+                                #call(cx, #object, #name, values)
+                            }}
+                        } else {
+                            quote! {{
+                                let values: ::ferry_runtime::rt::Vals<'a> = #value_code;
+                                #call(cx, #object, #name, values);
+                                0usize
+                            }}
+                        });
+                    }
+                }
+                let target = target_tokens(target);
                 if counts {
                     quote! {{
                         let values: ::ferry_runtime::rt::Vals<'a> = #value_code;

@@ -243,9 +243,20 @@ impl<'a> Run<'a> {
         Ok(match op {
             Op::Set { target, value } => {
                 let values = self.eval(value, frame)?;
-                let outs = rt::outs(&self.cx, values);
-                let placed = outs.len();
-                rt::place(&self.cx, object, target, outs);
+                let placed = match target.as_slice() {
+                    [step] if step.mode == Mode::Single => {
+                        rt::set_member(&self.cx, object, &step.name, values)
+                    }
+                    [step] if step.mode == Mode::Append => {
+                        rt::append_member(&self.cx, object, &step.name, values)
+                    }
+                    _ => {
+                        let outs = rt::outs(&self.cx, values);
+                        let placed = outs.len();
+                        rt::place(&self.cx, object, target, outs);
+                        placed
+                    }
+                };
                 if matches!(value, Expr::Const(_)) && !conditional {
                     0
                 } else {

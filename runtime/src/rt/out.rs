@@ -341,6 +341,102 @@ pub fn place<'a, S: Step>(cx: &Ctx<'a>, object: Out, target: &'a [S], values: Ou
     }
 }
 
+/// What a value becomes in the document: a leaf written in place, or a
+/// node to link.
+enum Leaf<'a> {
+    Val(Val<'a>),
+    Node(Placed),
+}
+
+/// [`super::into_out`] without making a node for a leaf.
+fn leaf<'a>(doc: &mut Doc<'a>, v: super::V<'a>) -> Option<Leaf<'a>> {
+    use super::V;
+    let val = match v {
+        V::Obj(o) => {
+            return (!o.is_empty()).then_some(Leaf::Node(o.placed()));
+        }
+        V::Json(j) => {
+            let node = super::json_out(doc, j)?;
+            return (!doc.is_empty(node)).then_some(Leaf::Node(Placed {
+                node,
+                shared: false,
+            }));
+        }
+        V::Num(n) => Val::Num(n),
+        V::Int(i) => Val::Int(i),
+        V::Bool(b) => Val::Bool(b),
+        V::Text(t) => Val::Str(t),
+        other => Val::Str(super::text(&other)?),
+    };
+    match &val {
+        Val::Str(s) if s.is_empty() => None,
+        _ => Some(Leaf::Val(val)),
+    }
+}
+
+/// `name = values` (one step, `Mode::Single`): what [`place`] does with
+/// the values [`super::outs`] keeps, without building them as nodes first.
+/// Returns how many values were kept.
+pub fn set_member<'a>(cx: &Ctx<'a>, object: Out, name: &'a str, values: super::Vals<'a>) -> usize {
+    let mut doc = cx.doc.borrow_mut();
+    let doc = &mut *doc;
+    let mut kept = 0;
+    for v in values {
+        let Some(leaf) = leaf(doc, v) else { continue };
+        kept += 1;
+        if kept > 1 {
+            continue;
+        }
+        let Some(member) = doc.member(object, name) else {
+            continue;
+        };
+        match leaf {
+            Leaf::Val(val) => doc.reset(member, val),
+            Leaf::Node(p) => {
+                let node = doc.placeable(p.node, p.shared);
+                doc.assign(member, node);
+            }
+        }
+    }
+    kept
+}
+
+/// `name[] = values` (one step, `Mode::Append`), as [`set_member`].
+pub fn append_member<'a>(
+    cx: &Ctx<'a>,
+    object: Out,
+    name: &'a str,
+    values: super::Vals<'a>,
+) -> usize {
+    let mut doc = cx.doc.borrow_mut();
+    let doc = &mut *doc;
+    let mut kept = 0;
+    let mut array = None;
+    for v in values {
+        let Some(leaf) = leaf(doc, v) else { continue };
+        kept += 1;
+        let arr = match array {
+            Some(a) => a,
+            None => {
+                let Some(member) = doc.member(object, name) else {
+                    continue;
+                };
+                if !doc.is_arr(member) {
+                    doc.reset(member, Val::Arr);
+                }
+                array = Some(member);
+                member
+            }
+        };
+        let node = match leaf {
+            Leaf::Val(val) => doc.node(val),
+            Leaf::Node(p) => doc.placeable(p.node, p.shared),
+        };
+        doc.append(arr, "", node);
+    }
+    kept
+}
+
 /// Whether `out` holds a non-empty value at the element names `steps`
 /// (through arrays: any item).
 pub fn has_path<S: AsRef<str>>(doc: &Doc<'_>, out: Out, steps: &[S]) -> bool {

@@ -50,6 +50,14 @@ impl Obj {
     pub fn is_empty(&self) -> bool {
         self.empty
     }
+
+    /// The object as a value to place.
+    pub fn placed(&self) -> Placed {
+        Placed {
+            node: self.node,
+            shared: self.shared,
+        }
+    }
 }
 
 impl Clone for Obj {
