@@ -645,46 +645,12 @@ impl<'p> Gen<'p> {
             }
             Expr::Nav(base, navs) => {
                 let mut owned: Option<TokenStream> = None;
-                let mut rest = navs.as_slice();
-                while let Some((nav, after)) = rest.split_first() {
+                for nav in navs {
                     let input = match owned.take() {
                         None => self.expr_ref(base, depth)?,
                         Some(code) => quote! { (#code).as_slice() },
                     };
-                    // A field and the components after it, or components in
-                    // a row, are read in one pass.
-                    let components: Vec<usize> = after
-                        .iter()
-                        .map_while(|n| match n {
-                            Nav::Component(c) => Some(*c as usize),
-                            _ => None,
-                        })
-                        .collect();
-                    let fused = match nav {
-                        Nav::Field(f) if !components.is_empty() => {
-                            let f = *f as usize;
-                            Some(
-                                quote! { ::ferry_runtime::rt::nav_field_components(#input, #f, &[#(#components),*]) },
-                            )
-                        }
-                        Nav::Component(c) if !components.is_empty() => {
-                            let c = *c as usize;
-                            Some(
-                                quote! { ::ferry_runtime::rt::nav_components(#input, &[#c, #(#components),*]) },
-                            )
-                        }
-                        _ => None,
-                    };
-                    match fused {
-                        Some(code) => {
-                            owned = Some(code);
-                            rest = after.get(components.len()..).unwrap_or_default();
-                        }
-                        None => {
-                            owned = Some(self.nav(input, nav, depth)?);
-                            rest = after;
-                        }
-                    }
+                    owned = Some(self.nav(input, nav, depth)?);
                 }
                 match owned {
                     Some(code) => code,
@@ -810,6 +776,12 @@ impl<'p> Gen<'p> {
             Nav::Component(n) => {
                 let n = *n as usize;
                 quote! { ::ferry_runtime::rt::nav_component(#values, #n) }
+            }
+            Nav::FieldComponents(f, steps) => {
+                quote! { ::ferry_runtime::rt::nav_field_components(#values, #f, &[#(#steps),*]) }
+            }
+            Nav::Components(steps) => {
+                quote! { ::ferry_runtime::rt::nav_components(#values, &[#(#steps),*]) }
             }
             Nav::Member(name) => {
                 let name = name.as_str();

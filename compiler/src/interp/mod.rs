@@ -446,6 +446,8 @@ impl<'a> Run<'a> {
             Nav::Node(path) => rt::nav_node(&self.cx, &values, path),
             Nav::Field(n) => rt::nav_field(&values, *n as usize),
             Nav::Component(n) => rt::nav_component(&values, *n as usize),
+            Nav::FieldComponents(f, steps) => rt::nav_field_components(&values, *f, steps),
+            Nav::Components(steps) => rt::nav_components(&values, steps),
             Nav::Member(name) => rt::nav_member(&values, name),
             Nav::Index(n) => rt::nav_index(&values, *n as usize),
             Nav::All => values,

@@ -508,7 +508,7 @@ impl<'m> Lowering<'m> {
         if navs.is_empty() {
             Some((base, kind))
         } else {
-            Some((Expr::Nav(Box::new(base), navs), kind))
+            Some((Expr::Nav(Box::new(base), fuse(navs)), kind))
         }
     }
 
@@ -646,5 +646,42 @@ fn dotted_targets(ops: &[Op], out: &mut Vec<Vec<String>>) {
             Op::Each { body, .. } => dotted_targets(&body.ops, out),
             Op::Let { .. } | Op::RequireSource { .. } | Op::RequireTarget { .. } => {}
         }
+    }
+}
+
+/// Joins a field step and the component steps after it, and component
+/// steps in a row, into one step each: read in one pass.
+fn fuse(navs: Vec<Nav>) -> Vec<Nav> {
+    let mut out = Vec::with_capacity(navs.len());
+    let mut steps = navs.into_iter().peekable();
+    while let Some(nav) = steps.next() {
+        let mut components = Vec::new();
+        while let Some(Nav::Component(c)) = steps.peek() {
+            components.push(*c as usize);
+            steps.next();
+        }
+        match nav {
+            Nav::Field(f) if !components.is_empty() => {
+                out.push(Nav::FieldComponents(f as usize, components));
+            }
+            Nav::Component(c) => {
+                components.insert(0, c as usize);
+                out.push(components_step(components));
+            }
+            other => {
+                out.push(other);
+                if !components.is_empty() {
+                    out.push(components_step(components));
+                }
+            }
+        }
+    }
+    out
+}
+
+fn components_step(components: Vec<usize>) -> Nav {
+    match components.as_slice() {
+        [one] => Nav::Component(*one as u32),
+        _ => Nav::Components(components),
     }
 }

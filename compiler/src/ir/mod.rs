@@ -334,6 +334,11 @@ pub enum Nav {
     Field(u32),
     /// From repetitions or components: component or subcomponent n.
     Component(u32),
+    /// From segments: field n's repetitions, then these components and
+    /// subcomponents (`PID-3.4.2`): `Field` then `Component`s, in one pass.
+    FieldComponents(usize, Vec<usize>),
+    /// `Component` steps in a row (`.4.2`), in one pass.
+    Components(Vec<usize>),
     /// From JSON values (FHIR, records): a member, arrays flattened.
     Member(String),
     /// Keep the n-th value (from 1).

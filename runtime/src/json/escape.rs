@@ -21,17 +21,6 @@ static ESCAPE: [u8; 256] = {
 
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
-/// Whether any of the eight bytes of `w` is a C0 control, `"` or `\\`
-/// (SWAR: a byte below 0x20, or equal to one of the two after an XOR).
-#[inline]
-fn needs_escape(w: u64) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let below = |x: u64, n: u8| x.wrapping_sub(ONES * u64::from(n)) & !x & HIGH;
-    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
-    (below(w, 0x20) | zero(w ^ (ONES * u64::from(b'"'))) | zero(w ^ (ONES * u64::from(b'\\')))) != 0
-}
-
 /// Appends `s` as a quoted JSON string.
 ///
 /// Escapes `"`, `\` and the C0 controls (short forms `\b \t \n \f \r`,
@@ -43,18 +32,17 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
     out.reserve(bytes.len() + 2);
     out.push(b'"');
-    // Most text needs no escape: skip eight clean bytes at a time.
-    let mut clean = 0;
-    while let Some(word) = bytes.get(clean..clean + 8) {
-        let mut a = [0u8; 8];
-        a.copy_from_slice(word);
-        if needs_escape(u64::from_le_bytes(a)) {
-            break;
-        }
-        clean += 8;
+    // Most text needs no escape: one branch-free pass decides.
+    let clean = !bytes.iter().fold(false, |dirty, &b| {
+        dirty | (b < 0x20) | (b == b'"') | (b == b'\\')
+    });
+    if clean {
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+        return;
     }
     let mut start = 0;
-    for (i, &byte) in bytes.iter().enumerate().skip(clean) {
+    for (i, &byte) in bytes.iter().enumerate() {
         let esc = ESCAPE[byte as usize];
         if esc == 0 {
             continue;
