@@ -343,13 +343,14 @@ pub fn place<'a, S: Step>(cx: &Ctx<'a>, object: Out, target: &'a [S], values: Ou
 
 /// What a value becomes in the document: a leaf written in place, or a
 /// node to link.
-enum Leaf<'a> {
+pub(super) enum Leaf<'a> {
     Val(Val<'a>),
     Node(Placed),
 }
 
-/// [`super::into_out`] without making a node for a leaf.
-fn leaf<'a>(doc: &mut Doc<'a>, v: super::V<'a>) -> Option<Leaf<'a>> {
+/// What a value becomes in the document; `None` when it is empty (an
+/// empty string, an empty object).
+pub(super) fn leaf<'a>(doc: &mut Doc<'a>, v: super::V<'a>) -> Option<Leaf<'a>> {
     use super::V;
     let val = match v {
         V::Obj(o) => {

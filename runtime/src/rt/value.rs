@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 
 use super::Ctx;
-use super::out::{Doc, Out, Placed, Val};
+use super::out::{Doc, Leaf, Out, Placed, Val, leaf};
 use crate::er7::{Component, Repetition, Segment, Subcomponent};
 use crate::json;
 
@@ -218,34 +218,12 @@ pub fn json_out<'a>(doc: &mut Doc<'a>, j: &'a json::Value) -> Option<Out> {
 
 /// A value as output, moved into the document; `None` when it is empty.
 pub fn into_out<'a>(cx: &Ctx<'a>, v: V<'a>) -> Option<Placed> {
-    let val = match v {
-        V::Obj(o) => {
-            return (!o.empty).then_some(Placed {
-                node: o.node,
-                shared: o.shared,
-            });
-        }
-        V::Json(j) => {
-            let mut doc = cx.doc.borrow_mut();
-            let node = json_out(&mut doc, j)?;
-            return (!doc.is_empty(node)).then_some(Placed {
-                node,
-                shared: false,
-            });
-        }
-        V::Num(n) => Val::Num(n),
-        V::Int(i) => Val::Int(i),
-        V::Bool(b) => Val::Bool(b),
-        V::Text(t) => Val::Str(t),
-        other => Val::Str(text(&other)?),
-    };
-    if let Val::Str(s) = &val
-        && s.is_empty()
-    {
-        return None;
-    }
-    Some(Placed {
-        node: cx.doc.borrow_mut().node(val),
-        shared: false,
+    let mut doc = cx.doc.borrow_mut();
+    Some(match leaf(&mut doc, v)? {
+        Leaf::Val(val) => Placed {
+            node: doc.node(val),
+            shared: false,
+        },
+        Leaf::Node(placed) => placed,
     })
 }
