@@ -12,6 +12,7 @@
 //! be shared by every patient without one (the silent collision other
 //! converters have).
 
+use sha1::Digest;
 use std::fmt;
 
 use uuid::Uuid;
@@ -95,14 +96,14 @@ pub fn resource_id(resource_type: &str, parts: &[&str]) -> Result<ResourceId, Co
             "",
         ));
     }
-    let mut hasher = sha1_smol::Sha1::new();
+    let mut hasher = sha1::Sha1::new();
     hasher.update(FERRY_NAMESPACE.as_bytes());
     update_escaped(&mut hasher, resource_type);
     for part in parts {
         hasher.update(b"|");
         update_escaped(&mut hasher, part);
     }
-    let digest = hasher.digest().bytes();
+    let digest = hasher.finalize();
     let mut bytes = [0u8; 16];
     bytes.copy_from_slice(&digest[..16]);
     Ok(ResourceId(
@@ -125,7 +126,7 @@ fn escape(piece: &str) -> String {
     piece.replace('\\', "\\\\").replace('|', "\\|")
 }
 
-fn update_escaped(hasher: &mut sha1_smol::Sha1, piece: &str) {
+fn update_escaped(hasher: &mut sha1::Sha1, piece: &str) {
     let bytes = piece.as_bytes();
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {

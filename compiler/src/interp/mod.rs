@@ -359,8 +359,24 @@ impl<'a> Run<'a> {
             Expr::Slot(s) => frame.slots.get(s.0 as usize).cloned().unwrap_or_default(),
             Expr::Current => frame.current.last().cloned().into_iter().collect(),
             Expr::Nav(base, navs) => {
-                let mut values = self.eval(base, frame)?;
-                for nav in navs {
+                // From a source or binding, the first step reads the bound
+                // values in place instead of a copy.
+                let bound = match base.as_ref() {
+                    Expr::Source(i) => frame.sources.get(*i as usize),
+                    Expr::Slot(s) => frame.slots.get(s.0 as usize),
+                    _ => None,
+                };
+                let first = match (bound, navs.split_first()) {
+                    (Some(values), Some((nav, rest))) => {
+                        self.step(values, nav).map(|values| (values, rest))
+                    }
+                    _ => None,
+                };
+                let (mut values, rest) = match first {
+                    Some(started) => started,
+                    None => (self.eval(base, frame)?, navs.as_slice()),
+                };
+                for nav in rest {
                     values = self.nav(values, nav, frame)?;
                 }
                 values
@@ -443,13 +459,6 @@ impl<'a> Run<'a> {
 
     fn nav(&self, values: Vals<'a>, nav: &'a Nav, frame: &mut Frame<'a>) -> R<Vals<'a>> {
         Ok(match nav {
-            Nav::Node(path) => rt::nav_node(&self.cx, &values, path),
-            Nav::Field(n) => rt::nav_field(&values, *n as usize),
-            Nav::Component(n) => rt::nav_component(&values, *n as usize),
-            Nav::FieldComponents(f, steps) => rt::nav_field_components(&values, *f, steps),
-            Nav::Components(steps) => rt::nav_components(&values, steps),
-            Nav::Member(name) => rt::nav_member(&values, name),
-            Nav::Index(n) => rt::nav_index(&values, *n as usize),
             Nav::All => values,
             Nav::Where(cond) => {
                 let mut out = Vals::new();
@@ -463,6 +472,22 @@ impl<'a> Run<'a> {
                 }
                 out
             }
+            step => self.step(&values, step).unwrap_or_default(),
+        })
+    }
+
+    /// A navigation step that reads only its input (not `[where ...]`,
+    /// not `[*]`), from borrowed values.
+    fn step(&self, values: &[V<'a>], nav: &'a Nav) -> Option<Vals<'a>> {
+        Some(match nav {
+            Nav::Node(path) => rt::nav_node(&self.cx, values, path),
+            Nav::Field(n) => rt::nav_field(values, *n as usize),
+            Nav::Component(n) => rt::nav_component(values, *n as usize),
+            Nav::FieldComponents(f, steps) => rt::nav_field_components(values, *f, steps),
+            Nav::Components(steps) => rt::nav_components(values, steps),
+            Nav::Member(name) => rt::nav_member(values, name),
+            Nav::Index(n) => rt::nav_index(values, *n as usize),
+            Nav::All | Nav::Where(_) => return None,
         })
     }
 }
