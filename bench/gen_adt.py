@@ -111,8 +111,9 @@ def message(r, i):
     return "\r".join(segs) + "\r"
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def write_corpus(doc, message):
+    """The command line both corpus generators share: -n, --seed, -o."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
     ap.add_argument("-n", type=int, default=10000)
     ap.add_argument("--seed", type=int, default=20261124)
     ap.add_argument("-o", "--output", default="-")
@@ -128,4 +129,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    write_corpus(__doc__, message)

@@ -10,9 +10,9 @@ specimen time and status) of 3 to 8 numeric OBX results each (LOINC code,
 value, UCUM units, reference range, abnormal flag, status F or C), an NTE
 now and then: about 2 KB.
 """
-import argparse
 import random
-import sys
+
+from gen_adt import write_corpus
 
 FAMILY = ["Smith", "Johnson", "Garcia", "Nguyen", "Kowalski", "Haddad", "Rossi", "Dubois"]
 GIVEN = ["Mary", "James", "Wei", "Fatima", "Luca", "Anna", "Omar", "Sarah"]
@@ -67,21 +67,5 @@ def message(r, i):
     return "\r".join(segs) + "\r"
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("-n", type=int, default=10000)
-    ap.add_argument("--seed", type=int, default=20261124)
-    ap.add_argument("-o", "--output", default="-")
-    a = ap.parse_args()
-    r = random.Random(a.seed)
-    data = "".join(message(r, i) for i in range(1, a.n + 1)).encode("utf-8")
-    if a.output == "-":
-        sys.stdout.buffer.write(data)
-    else:
-        with open(a.output, "wb") as f:
-            f.write(data)
-    print(f"wrote {a.n} messages, {len(data)} bytes ({len(data) / a.n:.0f} B/message)", file=sys.stderr)
-
-
 if __name__ == "__main__":
-    main()
+    write_corpus(__doc__, message)

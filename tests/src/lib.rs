@@ -18,3 +18,32 @@ pub mod generated {
 pub mod injection {
     include!(concat!(env!("OUT_DIR"), "/injection.rs"));
 }
+
+/// The shared HL7 v2 sample data (`../shared/data/hl7v2`), which the tests
+/// read where it is present.
+pub mod shared {
+    use std::path::{Path, PathBuf};
+
+    /// The folder of the shared HL7 v2 samples and their `MANIFEST.csv`.
+    pub fn dir() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/hl7v2")
+    }
+
+    /// The manifest's ER7 samples of these structures, as paths relative to
+    /// [`dir`]; empty when the manifest cannot be read.
+    pub fn er7_samples(structures: &[&str]) -> Vec<String> {
+        let manifest = std::fs::read_to_string(dir().join("MANIFEST.csv")).unwrap_or_default();
+        manifest
+            .lines()
+            .skip(1)
+            .filter_map(|line| {
+                let cols: Vec<&str> = line.split(',').collect();
+                let wanted = cols.get(1) == Some(&"ER7")
+                    && cols.get(2).is_some_and(|t| structures.contains(t));
+                wanted
+                    .then(|| cols.first().map(|c| (*c).to_owned()))
+                    .flatten()
+            })
+            .collect()
+    }
+}

@@ -12,21 +12,11 @@ use ferry_compiler::run::{Converter, Document};
 use ferry_runtime::json::{self, Style};
 
 fn shared() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/hl7v2")
+    ferry_tests::shared::dir()
 }
 
-/// (file, structure) of the manifest's ER7 samples of these message types.
 fn samples(types: &[&str]) -> Vec<String> {
-    let manifest = std::fs::read_to_string(shared().join("MANIFEST.csv")).unwrap();
-    manifest
-        .lines()
-        .skip(1)
-        .filter_map(|line| {
-            let cols: Vec<&str> = line.split(',').collect();
-            (cols.get(1) == Some(&"ER7") && cols.get(2).is_some_and(|t| types.contains(t)))
-                .then(|| cols[0].to_owned())
-        })
-        .collect()
+    ferry_tests::shared::er7_samples(types)
 }
 
 /// The rejections the conversion report documents, by file.

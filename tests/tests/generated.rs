@@ -120,20 +120,14 @@ fn same(
 // ------------------------------------------------------------ real samples
 
 fn shared() -> PathBuf {
-    root().join("../shared/data/hl7v2")
+    ferry_tests::shared::dir()
 }
 
 /// The manifest's ER7 samples of these structures.
 fn samples(types: &[&str]) -> Vec<PathBuf> {
-    let manifest = std::fs::read_to_string(shared().join("MANIFEST.csv")).unwrap();
-    manifest
-        .lines()
-        .skip(1)
-        .filter_map(|line| {
-            let cols: Vec<&str> = line.split(',').collect();
-            (cols.get(1) == Some(&"ER7") && cols.get(2).is_some_and(|t| types.contains(t)))
-                .then(|| shared().join(cols[0]))
-        })
+    ferry_tests::shared::er7_samples(types)
+        .iter()
+        .map(|file| shared().join(file))
         .collect()
 }
 

@@ -219,6 +219,36 @@ impl<'p> Gen<'p> {
             ::ferry_runtime::rt::emit(out, &cx, object);
             ::std::result::Result::Ok(::ferry_runtime::Outcome::new(out.len() - start))
         };
+        // `NAME` and `NAME_with`, the latter running `body`.
+        let entries = |doc: &str, body: TokenStream| {
+            quote! {
+                #[doc = #doc]
+                #header
+                #[doc = #doc]
+                ///
+                /// With options (the time zone of local times).
+                pub fn #with(
+                    input: &[u8],
+                    out: &mut ::std::vec::Vec<u8>,
+                    options: &::ferry_runtime::Options,
+                ) -> ::std::result::Result<::ferry_runtime::Outcome, ::ferry_runtime::Rejection> {
+                    #body
+                }
+            }
+        };
+        // Reads the message with this thread's index, then runs `rest`.
+        let hl7 = |rest: TokenStream| {
+            quote! {
+                ::ferry_runtime::rt::with_index(|index| {
+                    let message = index
+                        .parse_numbered(input, ::std::option::Option::Some(1))
+                        .map_err(::ferry_runtime::Rejection::from)?;
+                    let segments = ::ferry_runtime::rt::segments(&message);
+                    #rest
+                    #run
+                })
+            }
+        };
         Ok(match map.sources.first() {
             Some(SourcePlan::Message(structure)) => {
                 let s_name = structure.name();
@@ -226,58 +256,30 @@ impl<'p> Gen<'p> {
                 let doc = format!(
                     " Map `{shown}`: one HL7 v2 {s_name} message (ER7) → FHIR {target} JSON, appended to `out`."
                 );
-                quote! {
-                    #[doc = #doc]
-                    #header
-                    #[doc = #doc]
-                    ///
-                    /// With options (the time zone of local times).
-                    pub fn #with(
-                        input: &[u8],
-                        out: &mut ::std::vec::Vec<u8>,
-                        options: &::ferry_runtime::Options,
-                    ) -> ::std::result::Result<::ferry_runtime::Outcome, ::ferry_runtime::Rejection> {
-                        ::ferry_runtime::rt::with_index(|index| {
-                        let message = index
-                            .parse_numbered(input, ::std::option::Option::Some(1))
-                            .map_err(::ferry_runtime::Rejection::from)?;
-                        let segments = ::ferry_runtime::rt::segments(&message);
+                entries(
+                    &doc,
+                    hl7(quote! {
                         ::ferry_runtime::rt::check_message_type(#s_name, by_event, &segments, 1)?;
                         let ids: ::std::vec::Vec<&[u8]> = segments.iter().map(|s| s.id()).collect();
                         let tree = ::ferry_runtime::rt::structure::place(#s_ident, &ids);
                         let cx = ::ferry_runtime::rt::Ctx::new(&segments, &tree, 1, options.time_zone.as_ref());
                         let object = #inner(&cx, [::ferry_runtime::rt::one(::ferry_runtime::rt::V::Group(0))])?;
-                        #run
-                        })
-                    }
-                }
+                    }),
+                )
             }
             Some(SourcePlan::Segment(id)) => {
                 let id = id.as_str();
                 let doc = format!(
                     " Map `{shown}`: the first {id} segment of one HL7 v2 message (ER7) → FHIR {target} JSON, appended to `out`."
                 );
-                quote! {
-                    #[doc = #doc]
-                    #header
-                    #[doc = #doc]
-                    pub fn #with(
-                        input: &[u8],
-                        out: &mut ::std::vec::Vec<u8>,
-                        options: &::ferry_runtime::Options,
-                    ) -> ::std::result::Result<::ferry_runtime::Outcome, ::ferry_runtime::Rejection> {
-                        ::ferry_runtime::rt::with_index(|index| {
-                        let message = index
-                            .parse_numbered(input, ::std::option::Option::Some(1))
-                            .map_err(::ferry_runtime::Rejection::from)?;
-                        let segments = ::ferry_runtime::rt::segments(&message);
+                entries(
+                    &doc,
+                    hl7(quote! {
                         let tree = ::ferry_runtime::rt::Tree::default();
                         let cx = ::ferry_runtime::rt::Ctx::new(&segments, &tree, 1, options.time_zone.as_ref());
                         let object = #inner(&cx, [::ferry_runtime::rt::first_segment(&segments, #id)])?;
-                        #run
-                        })
-                    }
-                }
+                    }),
+                )
             }
             Some(SourcePlan::Fhir(kind) | SourcePlan::Record(kind)) => {
                 let what = match map.sources.first() {
@@ -287,18 +289,15 @@ impl<'p> Gen<'p> {
                 let doc = format!(
                     " Map `{shown}`: one {what} {kind} JSON document → FHIR {target} JSON, appended to `out`."
                 );
-                quote! {
-                    #[doc = #doc]
-                    #header
-                    #[doc = #doc]
-                    pub fn #with(
-                        input: &[u8],
-                        out: &mut ::std::vec::Vec<u8>,
-                        options: &::ferry_runtime::Options,
-                    ) -> ::std::result::Result<::ferry_runtime::Outcome, ::ferry_runtime::Rejection> {
+                let entries = entries(
+                    &doc,
+                    quote! {
                         let value = ::ferry_runtime::rt::read_json(input, 1)?;
                         #value_fn(&value, out, options)
-                    }
+                    },
+                );
+                quote! {
+                    #entries
                     #[doc = #doc]
                     ///
                     /// From a JSON value already read.
