@@ -83,8 +83,14 @@ pub enum BuildError {
         first: PathBuf,
         second: PathBuf,
     },
-    /// Specs have errors; `rendered` is what `ferry check` prints.
-    Check { errors: usize, rendered: String },
+    /// Specs have errors; `rendered` is what `ferry check` prints, and
+    /// `lines` one `FILE:LINE:COL: error[CODE]: message` line per error (what
+    /// [`Build::compile`] gives cargo as `cargo::error=` lines).
+    Check {
+        errors: usize,
+        rendered: String,
+        lines: Vec<String>,
+    },
     /// The Rust backend refused a program.
     Codegen {
         path: PathBuf,
@@ -111,7 +117,9 @@ impl fmt::Display for BuildError {
                 first.display(),
                 second.display()
             ),
-            BuildError::Check { errors, rendered } => {
+            BuildError::Check {
+                errors, rendered, ..
+            } => {
                 write!(f, "{rendered}Ferry specs have {errors} error(s)")
             }
             BuildError::Codegen { path, error } => write!(f, "{}: {error}", path.display()),
@@ -172,8 +180,9 @@ impl Build {
         self
     }
 
-    /// Whether to print `cargo::rerun-if-changed=` for every spec and
-    /// `cargo::error=` for every error (default: yes, for build scripts).
+    /// Whether [`Build::compile`] prints `cargo::rerun-if-changed=` for every
+    /// spec and folder and `cargo::error=` for every error (default: yes,
+    /// for build scripts). [`Build::generate`] never prints.
     #[must_use]
     pub fn cargo_messages(mut self, on: bool) -> Build {
         self.cargo = on;
@@ -192,11 +201,25 @@ impl Build {
                 .map(PathBuf::from)
                 .ok_or(BuildError::NoOutDir)?,
         };
+        if self.cargo {
+            // Before checking: a failed build must rerun once a spec is fixed.
+            for path in self.watched()? {
+                println!("cargo::rerun-if-changed={}", path.display());
+            }
+        }
         let generated = match self.generate() {
             Ok(g) => g,
             Err(e) => {
-                if let BuildError::Check { rendered, .. } = &e {
+                if let BuildError::Check {
+                    rendered, lines, ..
+                } = &e
+                {
                     eprint!("{rendered}");
+                    if self.cargo {
+                        for line in lines {
+                            println!("cargo::error={line}");
+                        }
+                    }
                 } else if self.cargo {
                     println!("cargo::error={}", one_line(&e.to_string()));
                 }
@@ -224,19 +247,16 @@ impl Build {
         })
     }
 
-    /// Generates the code without writing it: each module's text and the
-    /// include file's text.
+    /// Generates the code without writing or printing anything: each
+    /// module's text and the include file's text.
     ///
     /// # Errors
-    /// As [`Build::compile`], without printing.
+    /// As [`Build::compile`].
     pub fn generate(&self) -> Result<Generated, BuildError> {
         let specs = self.spec_files()?;
         let mut failed: Vec<(crate::span::SourceMap, Vec<Diagnostic>)> = Vec::new();
         let mut modules: Vec<(Module, String)> = Vec::new();
         for path in &specs {
-            if self.cargo {
-                println!("cargo::rerun-if-changed={}", path.display());
-            }
             let name = module_name(path)?;
             if let Some((first, _)) = modules.iter().find(|(m, _)| m.name == name) {
                 return Err(BuildError::DuplicateModule {
@@ -275,20 +295,32 @@ impl Build {
         }
         if !failed.is_empty() {
             let mut rendered = String::new();
-            let mut errors = 0;
+            let mut lines = Vec::new();
             for (sources, diagnostics) in &failed {
                 rendered.push_str(&diagnostic::render::human(sources, diagnostics, false));
-                for d in diagnostics.iter().filter(|d| d.is_error()) {
-                    errors += 1;
-                    if self.cargo {
-                        println!("cargo::error={}", cargo_line(sources, d));
-                    }
-                }
+                lines.extend(
+                    diagnostics
+                        .iter()
+                        .filter(|d| d.is_error())
+                        .map(|d| cargo_line(sources, d)),
+                );
             }
-            return Err(BuildError::Check { errors, rendered });
+            return Err(BuildError::Check {
+                errors: lines.len(),
+                rendered,
+                lines,
+            });
         }
         let include = include_file(&modules);
         Ok(Generated { modules, include })
+    }
+
+    /// What a build depends on: every spec file, and every folder given
+    /// (a spec added to it reruns the build too).
+    pub fn watched(&self) -> Result<Vec<PathBuf>, BuildError> {
+        let mut paths = self.spec_files()?;
+        paths.extend(self.specs.iter().filter(|p| p.is_dir()).cloned());
+        Ok(paths)
     }
 
     /// The spec files: files as given, directories searched for `.ferry`
@@ -300,10 +332,6 @@ impl Build {
                 let mut found = Vec::new();
                 walk(path, &mut found)?;
                 found.sort();
-                if self.cargo {
-                    // A spec added to the directory reruns the build too.
-                    println!("cargo::rerun-if-changed={}", path.display());
-                }
                 files.extend(found);
             } else {
                 files.push(path.clone());
