@@ -15,3 +15,17 @@ pub mod rt;
 
 pub use error::Rejection;
 pub use rt::{Options, Outcome};
+
+/// Includes the transformers `ferry_compiler::Build` wrote to `OUT_DIR`:
+/// `include_generated!()` for the default include file (`ferry.rs`),
+/// `include_generated!("name.rs")` for another. The same as
+/// `include!(concat!(env!("OUT_DIR"), "/ferry.rs"))`.
+#[macro_export]
+macro_rules! include_generated {
+    () => {
+        include!(concat!(env!("OUT_DIR"), "/ferry.rs"));
+    };
+    ($file:literal) => {
+        include!(concat!(env!("OUT_DIR"), "/", $file));
+    };
+}

@@ -16,7 +16,7 @@ pub mod generated {
 /// their literals. The module compiling, and converting as the spec says,
 /// is the test that they did not.
 pub mod injection {
-    include!(concat!(env!("OUT_DIR"), "/injection.rs"));
+    ferry_runtime::include_generated!("injection.rs");
 }
 
 /// The shared HL7 v2 sample data (`../shared/data/hl7v2`), which the tests

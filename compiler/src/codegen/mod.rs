@@ -56,7 +56,19 @@ pub fn ident(name: &str) -> Result<Ident, CodegenError> {
             name.escape_debug()
         )));
     }
+    // These four cannot be raw identifiers either.
+    if matches!(name, "self" | "Self" | "super" | "crate") {
+        return Err(error(format!(
+            "`{name}` is a Rust path keyword, so it cannot name Rust code"
+        )));
+    }
     Ok(syn::parse_str::<Ident>(name).unwrap_or_else(|_| Ident::new_raw(name, PmSpan::call_site())))
+}
+
+/// Whether an entry function's name could clash with the module's own
+/// items (`map_*`, `table_*`, `by_event`).
+fn reserved(name: &str) -> bool {
+    name.starts_with("map_") || name.starts_with("table_") || name == "by_event"
 }
 
 /// As [`generate`], without formatting: one line of tokens.
@@ -95,7 +107,7 @@ struct Gen<'p> {
 
 /// Where the rules of a block write.
 #[derive(Clone)]
-struct Into_ {
+struct Dest {
     /// The object being built.
     object: Ident,
     /// The `require`s list of that object, when its rules hold any.
@@ -123,6 +135,11 @@ impl<'p> Gen<'p> {
             if !entry.is_empty() {
                 for suffix in ["", "_with", "_value"] {
                     let name = format!("{}{suffix}", map.name);
+                    if reserved(&name) {
+                        return Err(error(format!(
+                            "the entry function `{name}` would clash with the generated module's own items (`map_*`, `table_*`, `by_event`); rename the map"
+                        )));
+                    }
                     if !names.insert(name.clone()) {
                         return Err(error(format!(
                             "two entry functions would be named `{name}`; rename a map"
@@ -331,7 +348,7 @@ impl<'p> Gen<'p> {
         } else {
             quote! { ::std::option::Option::None }
         };
-        let into = Into_ {
+        let into = Dest {
             object: format_ident!("object"),
             pending: has_require(&map.body).then(|| format_ident!("pending")),
         };
@@ -367,7 +384,7 @@ impl<'p> Gen<'p> {
     fn block(
         &mut self,
         block: &Block,
-        into: &Into_,
+        into: &Dest,
         conditional: bool,
     ) -> Result<TokenStream, CodegenError> {
         let mut ops = Vec::new();
@@ -393,7 +410,7 @@ impl<'p> Gen<'p> {
     ) -> Result<TokenStream, CodegenError> {
         let inner = self.fresh("inner");
         let count = self.fresh("count");
-        let into = Into_ {
+        let into = Dest {
             object: inner.clone(),
             pending: has_require(body).then(|| self.fresh("pending")),
         };
@@ -420,12 +437,7 @@ impl<'p> Gen<'p> {
         }})
     }
 
-    fn op(
-        &mut self,
-        op: &Op,
-        into: &Into_,
-        conditional: bool,
-    ) -> Result<TokenStream, CodegenError> {
+    fn op(&mut self, op: &Op, into: &Dest, conditional: bool) -> Result<TokenStream, CodegenError> {
         let object = &into.object;
         Ok(match op {
             Op::Set { target, value } => {
@@ -810,7 +822,7 @@ impl<'p> Gen<'p> {
 
 /// The checks when an object is complete: required elements, then the
 /// `require`s met while building it, in order.
-fn finish(block: &Block, into: &Into_) -> TokenStream {
+fn finish(block: &Block, into: &Dest) -> TokenStream {
     let object = &into.object;
     let required = block.required.iter().map(|r| {
         let (element, path) = (r.element.as_str(), r.path.as_str());
@@ -928,5 +940,30 @@ fn table_fn(index: usize, table: &TablePlan) -> TokenStream {
                 _ => ::std::option::Option::None,
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_become_identifiers_only_when_plain() {
+        assert_eq!(ident("adt_a01").unwrap().to_string(), "adt_a01");
+        assert_eq!(ident("type").unwrap().to_string(), "r#type");
+        for bad in [
+            "", "_", "9lives", "a-b", "a b", "é", "self", "Self", "super", "crate", "x\"y",
+        ] {
+            assert!(ident(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn entry_names_clashing_with_module_items_are_reserved() {
+        assert!(reserved("map_patient"));
+        assert!(reserved("table_0"));
+        assert!(reserved("by_event"));
+        assert!(!reserved("patient"));
+        assert!(!reserved("mapper"));
     }
 }

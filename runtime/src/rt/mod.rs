@@ -1,6 +1,6 @@
 //! Execution support for Ferry's interpreter and for the transformers the
 //! compiler generates. Both run a mapping over the same values ([`V`]), build
-//! the same output tree ([`Out`]) with the same placement rules ([`place`]),
+//! the same output document ([`Doc`]) with the same placement rules ([`place`]),
 //! and share every built-in ([`call`]), table lookup ([`lookup`]) and
 //! structure match ([`structure::place`]); so a generated transformer writes
 //! byte for byte what the interpreter writes, rejections included.
