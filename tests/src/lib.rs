@@ -29,17 +29,25 @@ pub mod shared {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/hl7v2")
     }
 
+    /// Every ER7 sample of the manifest, of any structure.
+    pub fn all_er7_samples() -> Vec<String> {
+        samples(|_| true)
+    }
+
     /// The manifest's ER7 samples of these structures, as paths relative to
     /// [`dir`]; empty when the manifest cannot be read.
     pub fn er7_samples(structures: &[&str]) -> Vec<String> {
+        samples(|structure| structures.contains(&structure))
+    }
+
+    fn samples(wanted: impl Fn(&str) -> bool) -> Vec<String> {
         let manifest = std::fs::read_to_string(dir().join("MANIFEST.csv")).unwrap_or_default();
         manifest
             .lines()
             .skip(1)
             .filter_map(|line| {
                 let cols: Vec<&str> = line.split(',').collect();
-                let wanted = cols.get(1) == Some(&"ER7")
-                    && cols.get(2).is_some_and(|t| structures.contains(t));
+                let wanted = cols.get(1) == Some(&"ER7") && cols.get(2).is_some_and(|t| wanted(t));
                 wanted
                     .then(|| cols.first().map(|c| (*c).to_owned()))
                     .flatten()
