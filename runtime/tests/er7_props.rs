@@ -211,3 +211,27 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: er7_common::cases(1024), ..ProptestConfig::default() })]
+
+    /// `first_subcomponent` is `component(1).subcomponent(1)`, found in one
+    /// scan: same bytes, text, state and location, MSH's literal fields too.
+    #[test]
+    fn first_subcomponent_is_the_first_component_first_subcomponent(bytes in message_like()) {
+        let mut ix = MessageIndex::new();
+        let Ok(msg) = ix.parse(&bytes) else { return Ok(()) };
+        for seg in msg.segments() {
+            for n in 0..=seg.field_count() + 1 {
+                for rep in seg.field(n).repetitions() {
+                    let fast = rep.first_subcomponent();
+                    let slow = rep.component(1).subcomponent(1);
+                    prop_assert_eq!(fast.raw(), slow.raw());
+                    prop_assert_eq!(fast.text(), slow.text());
+                    prop_assert_eq!(fast.is_null(), slow.is_null());
+                    prop_assert_eq!(fast.location(), slow.location());
+                }
+            }
+        }
+    }
+}

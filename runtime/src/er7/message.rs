@@ -847,6 +847,31 @@ impl<'m> Repetition<'m> {
         }
     }
 
+    /// `component(1).subcomponent(1)` in one scan: what a receiver reads
+    /// when it expects a primitive.
+    pub fn first_subcomponent(&self) -> Subcomponent<'m> {
+        let d = &self.ctx.delimiters;
+        let raw = if self.literal {
+            self.raw
+        } else {
+            let end = self
+                .raw
+                .iter()
+                .position(|&b| b == d.component || b == d.subcomponent)
+                .unwrap_or(self.raw.len());
+            self.raw.get(..end).unwrap_or_default()
+        };
+        let mut loc = self.loc;
+        loc.component = 1;
+        loc.subcomponent = 1;
+        Subcomponent {
+            raw,
+            literal: self.literal,
+            ctx: self.ctx,
+            loc,
+        }
+    }
+
     /// All components.
     pub fn components(&self) -> impl Iterator<Item = Component<'m>> + '_ {
         (1..=self.component_count()).map(|j| self.component(j))

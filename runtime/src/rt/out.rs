@@ -12,7 +12,7 @@ use std::borrow::Cow;
 use super::{Ctx, R};
 use crate::convert::Decimal;
 use crate::error::Rejection;
-use crate::json::{JsonWriter, Style};
+use crate::json::write_str;
 
 /// A node of the document being built.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -520,56 +520,173 @@ pub fn check_require<S: AsRef<str>>(cx: &Ctx<'_>, object: Out, require: &Require
     ))
 }
 
-/// Writes a node as compact JSON.
+/// Writes a node as compact JSON, as [`crate::json::JsonWriter`] would:
+/// empty strings, objects and arrays are left out with their key (an
+/// empty root writes nothing), decimals are written from their text.
 pub fn emit(out: &mut Vec<u8>, cx: &Ctx<'_>, root: Out) {
     let doc = cx.doc.borrow();
-    let mut writer = JsonWriter::new(out, Style::Compact);
-    write_node(&mut writer, &doc, None, root);
+    write_value(out, &doc, root);
 }
 
-fn write_node(w: &mut JsonWriter<'_>, doc: &Doc<'_>, key: Option<&str>, o: Out) {
-    let Some(node) = doc.get(o) else { return };
+/// Appends the node's JSON; `false`, with nothing appended, when there is
+/// nothing to write.
+fn write_value(out: &mut Vec<u8>, doc: &Doc<'_>, o: Out) -> bool {
+    let Some(node) = doc.get(o) else {
+        return false;
+    };
     match &node.val {
-        Val::Obj => {
-            let open = match key {
-                Some(k) => w.member_object(k),
-                None => w.begin_object(),
-            };
+        Val::Obj | Val::Arr => {
+            let object = matches!(node.val, Val::Obj);
+            let mark = out.len();
+            out.push(if object { b'{' } else { b'[' });
+            let mut any = false;
             for c in doc.children(o) {
-                let k = doc.get(c).map_or("", |n| n.key);
-                write_node(w, doc, Some(k), c);
-            }
-            w.end(open);
-        }
-        Val::Arr => {
-            let open = match key {
-                Some(k) => w.member_array(k),
-                None => w.begin_array(),
-            };
-            for item in doc.children(o) {
-                write_node(w, doc, None, item);
-            }
-            w.end(open);
-        }
-        Val::Str(s) => match key {
-            Some(k) => w.member_str(k, s),
-            None => w.item_str(s),
-        },
-        Val::Num(n) => {
-            if let Ok(d) = Decimal::parse_fhir(n) {
-                match key {
-                    Some(k) => w.member_decimal(k, &d),
-                    None => w.item_decimal(&d),
+                let before = out.len();
+                if any {
+                    out.push(b',');
+                }
+                if object {
+                    write_str(out, doc.get(c).map_or("", |n| n.key));
+                    out.push(b':');
+                }
+                if write_value(out, doc, c) {
+                    any = true;
+                } else {
+                    out.truncate(before);
                 }
             }
+            if !any {
+                out.truncate(mark);
+                return false;
+            }
+            out.push(if object { b'}' } else { b']' });
+            true
         }
-        Val::Int(i) => match key {
-            Some(k) => w.member_int(k, *i),
-            None => w.item_int(*i),
+        Val::Str(s) => {
+            if s.is_empty() {
+                return false;
+            }
+            write_str(out, s);
+            true
+        }
+        Val::Num(n) => match Decimal::parse_fhir(n) {
+            Ok(d) => {
+                d.write_to(out);
+                true
+            }
+            Err(_) => false,
         },
-        Val::Bool(b) => match key {
-            Some(k) => w.member_bool(k, *b),
-            None => w.item_bool(*b),
-        },
+        Val::Int(i) => {
+            out.extend_from_slice(itoa::Buffer::new().format(*i).as_bytes());
+            true
+        }
+        Val::Bool(b) => {
+            out.extend_from_slice(if *b { b"true" } else { b"false" });
+            true
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::json::{JsonWriter, Style};
+
+    /// The writer before `write_value`: every node through `JsonWriter`,
+    /// whose rollback drops empty containers.
+    fn reference(w: &mut JsonWriter<'_>, doc: &Doc<'_>, key: Option<&str>, o: Out) {
+        let node = doc.get(o).unwrap();
+        match &node.val {
+            Val::Obj | Val::Arr => {
+                let object = matches!(node.val, Val::Obj);
+                let open = match (key, object) {
+                    (Some(k), true) => w.member_object(k),
+                    (Some(k), false) => w.member_array(k),
+                    (None, true) => w.begin_object(),
+                    (None, false) => w.begin_array(),
+                };
+                for c in doc.children(o) {
+                    let k = object.then(|| doc.get(c).unwrap().key);
+                    reference(w, doc, k, c);
+                }
+                w.end(open);
+            }
+            Val::Str(s) => match key {
+                Some(k) => w.member_str(k, s),
+                None => w.item_str(s),
+            },
+            Val::Num(n) => {
+                if let Ok(d) = Decimal::parse_fhir(n) {
+                    match key {
+                        Some(k) => w.member_decimal(k, &d),
+                        None => w.item_decimal(&d),
+                    }
+                }
+            }
+            Val::Int(i) => match key {
+                Some(k) => w.member_int(k, *i),
+                None => w.item_int(*i),
+            },
+            Val::Bool(b) => match key {
+                Some(k) => w.member_bool(k, *b),
+                None => w.item_bool(*b),
+            },
+        }
+    }
+
+    fn both(doc: &Doc<'_>, root: Out) -> (Vec<u8>, Vec<u8>) {
+        let mut fast = b"x".to_vec();
+        write_value(&mut fast, doc, root);
+        let mut slow = b"x".to_vec();
+        reference(
+            &mut JsonWriter::new(&mut slow, Style::Compact),
+            doc,
+            None,
+            root,
+        );
+        (fast, slow)
+    }
+
+    #[test]
+    fn writes_what_the_json_writer_writes() {
+        let mut doc = Doc::default();
+        let root = doc.node(Val::Obj);
+        let leaf = |doc: &mut Doc<'static>, parent, key, val| {
+            let n = doc.node(val);
+            doc.append_member(parent, key, n);
+            n
+        };
+        leaf(&mut doc, root, "resourceType", Val::Str("Patient".into()));
+        leaf(&mut doc, root, "empty", Val::Str("".into()));
+        let nested = leaf(&mut doc, root, "nested", Val::Obj);
+        let deeper = leaf(&mut doc, nested, "deeper", Val::Obj);
+        leaf(&mut doc, deeper, "blank", Val::Str("".into()));
+        let list = leaf(&mut doc, root, "list", Val::Arr);
+        leaf(&mut doc, list, "", Val::Obj);
+        leaf(&mut doc, list, "", Val::Str("a\"b\\c\n".into()));
+        leaf(&mut doc, list, "", Val::Num("1.50".into()));
+        leaf(&mut doc, list, "", Val::Num("not a number".into()));
+        leaf(&mut doc, list, "", Val::Int(-7));
+        leaf(&mut doc, list, "", Val::Bool(false));
+        let empties = leaf(&mut doc, root, "empties", Val::Arr);
+        leaf(&mut doc, empties, "", Val::Arr);
+        leaf(&mut doc, root, "k\"ey\u{1}", Val::Bool(true));
+        leaf(&mut doc, root, "n", Val::Num("-0.0e3".into()));
+        let (fast, slow) = both(&doc, root);
+        assert_eq!(
+            String::from_utf8(fast).unwrap(),
+            String::from_utf8(slow).unwrap()
+        );
+
+        // An object holding only empties writes nothing at all.
+        let mut doc = Doc::default();
+        let root = doc.node(Val::Obj);
+        let inner = doc.node(Val::Obj);
+        doc.append_member(root, "inner", inner);
+        let (fast, slow) = both(&doc, root);
+        assert_eq!(fast, b"x");
+        assert_eq!(fast, slow);
     }
 }

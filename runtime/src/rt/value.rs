@@ -78,7 +78,7 @@ impl Clone for Obj {
 pub fn text<'a>(v: &V<'a>) -> Option<Cow<'a, str>> {
     let first = |s: Subcomponent<'a>| s.is_valued().then(|| s.text());
     let t = match v {
-        V::Rep(r) => first(r.component(1).subcomponent(1))?,
+        V::Rep(r) => first(r.first_subcomponent())?,
         V::Comp(c) => first(c.subcomponent(1))?,
         V::Sub(s) if s.is_valued() => s.text(),
         V::Text(t) | V::Num(t) => t.clone(),
