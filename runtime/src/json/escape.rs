@@ -32,11 +32,8 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
     let bytes = s.as_bytes();
     out.reserve(bytes.len() + 2);
     out.push(b'"');
-    // Most text needs no escape: one branch-free pass decides.
-    let clean = !bytes.iter().fold(false, |dirty, &b| {
-        dirty | (b < 0x20) | (b == b'"') | (b == b'\\')
-    });
-    if clean {
+    // Most text needs no escape (and is short: a plain loop).
+    if !bytes.iter().any(|&b| ESCAPE[b as usize] != 0) {
         out.extend_from_slice(bytes);
         out.push(b'"');
         return;
