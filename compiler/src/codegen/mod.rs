@@ -73,25 +73,26 @@ fn reserved(name: &str) -> bool {
 
 /// As [`generate`], without formatting: one line of tokens.
 pub fn generate_unformatted(program: &Program, source: &str) -> Result<String, CodegenError> {
-    let tokens = Gen::new(program).file()?;
-    let file: syn::File = syn::parse2(tokens.clone())
-        .map_err(|e| error(format!("the generated code does not parse: {e}")))?;
-    drop(file);
-    let source = source.replace(['\n', '\r'], " ");
-    Ok(format!(
-        "{HEADER} {} from {source}. Do not edit.\n\n{tokens}\n",
-        env!("CARGO_PKG_VERSION")
-    ))
+    render(program, source, false)
 }
 
 /// Generates the Rust module body for one spec: the items a user includes
 /// inside `pub mod <module> { ... }`. `source` names the spec in the
 /// header (a path as the user gave it).
 pub fn generate(program: &Program, source: &str) -> Result<String, CodegenError> {
+    render(program, source, true)
+}
+
+fn render(program: &Program, source: &str, pretty: bool) -> Result<String, CodegenError> {
     let tokens = Gen::new(program).file()?;
-    let file: syn::File = syn::parse2(tokens)
+    // Parsed back either way: a bug here is an error, not a broken file.
+    let file: syn::File = syn::parse2(tokens.clone())
         .map_err(|e| error(format!("the generated code does not parse: {e}")))?;
-    let body = prettyplease::unparse(&file);
+    let body = if pretty {
+        prettyplease::unparse(&file)
+    } else {
+        format!("{tokens}\n")
+    };
     let source = source.replace(['\n', '\r'], " ");
     Ok(format!(
         "{HEADER} {} from {source}. Do not edit.\n\n{body}",
