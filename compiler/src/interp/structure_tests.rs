@@ -7,7 +7,10 @@ mod tests {
     use ferry_runtime::rt::structure::{Placed, place as place_nodes};
     use ferry_schema::{Hl7Version, hl7v2};
 
-    fn place(s: &'static ferry_schema::Structure, ids: &[&[u8]]) -> ferry_runtime::rt::Tree {
+    pub(super) fn place(
+        s: &'static ferry_schema::Structure,
+        ids: &[&[u8]],
+    ) -> ferry_runtime::rt::Tree {
         place_nodes(&shape(s.children()), ids)
     }
 
@@ -46,13 +49,8 @@ mod tests {
 
 #[cfg(test)]
 mod unplaced {
-    use crate::interp::shape;
-    use ferry_runtime::rt::structure::place as place_nodes;
+    use super::tests::place;
     use ferry_schema::{Hl7Version, hl7v2};
-
-    fn place(s: &'static ferry_schema::Structure, ids: &[&[u8]]) -> ferry_runtime::rt::Tree {
-        place_nodes(&shape(s.children()), ids)
-    }
 
     /// A segment of a later version (PRT after PID) is set aside without
     /// closing the patient's group: the orders stay with their patient.
@@ -73,13 +71,9 @@ mod unplaced {
 
 #[cfg(test)]
 mod required_children {
-    use crate::interp::shape;
-    use ferry_runtime::rt::structure::{Placed, place as place_nodes};
+    use super::tests::place;
+    use ferry_runtime::rt::structure::Placed;
     use ferry_schema::{Hl7Version, hl7v2};
-
-    fn place(s: &'static ferry_schema::Structure, ids: &[&[u8]]) -> ferry_runtime::rt::Tree {
-        place_nodes(&shape(s.children()), ids)
-    }
 
     /// A message without its EVN (required, often missing) still places
     /// its PID at the top level.
