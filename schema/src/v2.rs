@@ -207,6 +207,15 @@ struct V2Index {
     events: HashMap<(String, String), String>,
 }
 
+/// Each item's position under its name.
+fn positions<T>(items: &[T], name: impl Fn(&T) -> &String) -> HashMap<String, usize> {
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| (name(item).clone(), i))
+        .collect()
+}
+
 /// What a datatype name denotes in a version.
 #[derive(Debug, Clone, Copy)]
 pub enum Datatype<'a> {
@@ -257,30 +266,10 @@ impl V2Schema {
 
     fn build_index(&mut self) {
         let ix = &mut self.index;
-        ix.structures = self
-            .structures
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.name.clone(), i))
-            .collect();
-        ix.segments = self
-            .segments
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.id.clone(), i))
-            .collect();
-        ix.datatypes = self
-            .datatypes
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.name.clone(), i))
-            .collect();
-        ix.tables = self
-            .tables
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.id.clone(), i))
-            .collect();
+        ix.structures = positions(&self.structures, |s| &s.name);
+        ix.segments = positions(&self.segments, |s| &s.id);
+        ix.datatypes = positions(&self.datatypes, |s| &s.name);
+        ix.tables = positions(&self.tables, |s| &s.id);
         ix.events = self
             .events
             .iter()
