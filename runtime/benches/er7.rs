@@ -32,6 +32,16 @@ impl Lcg {
             .map(|_| char::from(b'0' + (self.next() % 10) as u8))
             .collect()
     }
+    /// A 2024 DTM to the minute, seconds 00, e.g. `20240317094500`.
+    fn timestamp(&mut self) -> String {
+        format!(
+            "2024{:02}{:02}{:02}{:02}00",
+            1 + self.next() % 12,
+            1 + self.next() % 28,
+            self.next() % 24,
+            self.next() % 60
+        )
+    }
     fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
         xs[(self.next() as usize) % xs.len()]
     }
@@ -58,13 +68,7 @@ const GIVEN: &[&str] = &[
 
 fn adt_a01(r: &mut Lcg, n: usize) -> String {
     let mrn = r.digits(8);
-    let ts = format!(
-        "2024{:02}{:02}{:02}{:02}00",
-        1 + r.next() % 12,
-        1 + r.next() % 28,
-        r.next() % 24,
-        r.next() % 60
-    );
+    let ts = r.timestamp();
     let fam = r.pick(FAMILY);
     let giv = r.pick(GIVEN);
     let mut m = String::new();
@@ -143,13 +147,7 @@ fn adt_a01(r: &mut Lcg, n: usize) -> String {
 }
 
 fn oru_r01(r: &mut Lcg, n: usize) -> String {
-    let ts = format!(
-        "2024{:02}{:02}{:02}{:02}00",
-        1 + r.next() % 12,
-        1 + r.next() % 28,
-        r.next() % 24,
-        r.next() % 60
-    );
+    let ts = r.timestamp();
     let fam = r.pick(FAMILY);
     let giv = r.pick(GIVEN);
     let mut m = String::new();
