@@ -106,9 +106,7 @@ impl<'a> Dtm<'a> {
     fn parse_for(text: &'a str, target: &'static str) -> Result<Self, ConvertError> {
         let err = |kind, detail| ConvertError::new(kind, target, detail, text);
         let syntax = |detail| err(ConvertErrorKind::Syntax, detail);
-        if text.is_empty() {
-            return Err(err(ConvertErrorKind::Empty, "empty text"));
-        }
+        ConvertError::non_empty(text, target)?;
         let bytes = text.as_bytes();
         let digits = bytes.iter().take_while(|b| b.is_ascii_digit()).count();
         if !matches!(digits, 4 | 6 | 8 | 10 | 12 | 14) {
@@ -313,9 +311,7 @@ impl fmt::Debug for TemporalText {
 /// Hour 24, minute or second 60 and above are [`ConvertErrorKind::TimeOutOfRange`].
 pub fn time(text: &str) -> Result<TemporalText, ConvertError> {
     let err = |kind, detail| ConvertError::new(kind, "time", detail, text);
-    if text.is_empty() {
-        return Err(err(ConvertErrorKind::Empty, "empty text"));
-    }
+    ConvertError::non_empty(text, "time")?;
     let clock = match text.find(['+', '-']) {
         Some(at) => {
             let offset = text.get(at + 1..).unwrap_or("");
@@ -494,14 +490,7 @@ fn write_date_time(out: &mut TemporalText, dtm: &Dtm<'_>, offset: Offset) {
 pub fn dtm_from_fhir(text: &str) -> Result<TemporalText, ConvertError> {
     const TARGET: &str = "DTM";
     let syntax = |detail| ConvertError::new(ConvertErrorKind::Syntax, TARGET, detail, text);
-    if text.is_empty() {
-        return Err(ConvertError::new(
-            ConvertErrorKind::Empty,
-            TARGET,
-            "empty text",
-            text,
-        ));
-    }
+    ConvertError::non_empty(text, TARGET)?;
     let b = text.as_bytes();
     let digits = |range: std::ops::Range<usize>| {
         b.get(range.clone())

@@ -31,14 +31,7 @@ impl<'a> Decimal<'a> {
     /// JSON number). Nothing is normalised: the text is kept exactly.
     pub fn parse_fhir(text: &'a str) -> Result<Self, ConvertError> {
         let syntax = |detail| ConvertError::new(ConvertErrorKind::Syntax, TARGET, detail, text);
-        if text.is_empty() {
-            return Err(ConvertError::new(
-                ConvertErrorKind::Empty,
-                TARGET,
-                "empty text",
-                text,
-            ));
-        }
+        ConvertError::non_empty(text, TARGET)?;
         let (negative, rest) = match text.strip_prefix('-') {
             Some(rest) => (true, rest),
             None => (false, text),
@@ -88,21 +81,8 @@ impl<'a> Decimal<'a> {
     /// a sign or point without digits, any other character.
     pub fn from_nm(text: &'a str) -> Result<Self, ConvertError> {
         let syntax = |detail| ConvertError::new(ConvertErrorKind::Syntax, TARGET, detail, text);
-        if text.is_empty() {
-            return Err(ConvertError::new(
-                ConvertErrorKind::Empty,
-                TARGET,
-                "empty text",
-                text,
-            ));
-        }
-        let (negative, rest) = if let Some(rest) = text.strip_prefix('-') {
-            (true, rest)
-        } else if let Some(rest) = text.strip_prefix('+') {
-            (false, rest)
-        } else {
-            (false, text)
-        };
+        ConvertError::non_empty(text, TARGET)?;
+        let (negative, rest) = super::number::split_sign(text);
         let int_len = digit_run(rest);
         let raw_int = &rest[..int_len];
         let rest = &rest[int_len..];

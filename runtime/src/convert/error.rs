@@ -70,6 +70,19 @@ impl ConvertError {
         }
     }
 
+    /// `Err(Empty)` for empty text: the check every conversion starts with.
+    pub(crate) fn non_empty(text: &str, target: &'static str) -> Result<(), ConvertError> {
+        if text.is_empty() {
+            return Err(ConvertError::new(
+                ConvertErrorKind::Empty,
+                target,
+                "empty text",
+                text,
+            ));
+        }
+        Ok(())
+    }
+
     /// The kind of failure.
     pub fn kind(&self) -> ConvertErrorKind {
         self.kind

@@ -26,16 +26,8 @@ pub fn unsigned_int(text: &str) -> Result<i32, ConvertError> {
 
 fn parse_i32(text: &str, target: &'static str, min: i64, max: i64) -> Result<i32, ConvertError> {
     let err = |kind, detail| ConvertError::new(kind, target, detail, text);
-    if text.is_empty() {
-        return Err(err(ConvertErrorKind::Empty, "empty text"));
-    }
-    let (negative, rest) = if let Some(rest) = text.strip_prefix('-') {
-        (true, rest)
-    } else if let Some(rest) = text.strip_prefix('+') {
-        (false, rest)
-    } else {
-        (false, text)
-    };
+    ConvertError::non_empty(text, target)?;
+    let (negative, rest) = split_sign(text);
     let (int, frac) = match rest.split_once('.') {
         Some((int, frac)) => (int, Some(frac)),
         None => (rest, None),
@@ -88,9 +80,7 @@ fn out_of_range_detail(target: &str) -> &'static str {
 /// Returns the input unchanged.
 pub fn code(text: &str) -> Result<&str, ConvertError> {
     let err = |kind, detail| ConvertError::new(kind, "code", detail, text);
-    if text.is_empty() {
-        return Err(err(ConvertErrorKind::Empty, "empty text"));
-    }
+    ConvertError::non_empty(text, "code")?;
     // `\s` in FHIR's (XML Schema / Java) regex: space, tab, CR, LF, FF, VT.
     let ws = |c: char| matches!(c, ' ' | '\t' | '\r' | '\n' | '\u{c}' | '\u{b}');
     if text.starts_with(ws) || text.ends_with(ws) {
@@ -111,6 +101,17 @@ pub fn code(text: &str) -> Result<&str, ConvertError> {
         previous_ws = is_ws;
     }
     Ok(text)
+}
+
+/// An NM's sign and the rest: `-` is negative, `+` and none are not.
+pub(super) fn split_sign(text: &str) -> (bool, &str) {
+    if let Some(rest) = text.strip_prefix('-') {
+        (true, rest)
+    } else if let Some(rest) = text.strip_prefix('+') {
+        (false, rest)
+    } else {
+        (false, text)
+    }
 }
 
 #[cfg(test)]
