@@ -311,7 +311,7 @@ fn value() -> impl Strategy<Value = String> {
     ]
 }
 
-type FieldModel = Vec<Vec<Vec<String>>>;
+use er7_common::FieldModel;
 
 fn field() -> impl Strategy<Value = FieldModel> {
     prop::collection::vec(
@@ -338,27 +338,13 @@ proptest! {
     ) {
         let mut w = Writer::with_delimiters(d).unwrap();
         w.segment("MSH");
-        let write = |w: &mut Writer, fields: &[FieldModel], first: usize| {
-            for (fi, f) in fields.iter().enumerate() {
-                w.field(first + fi);
-                for (ri, r) in f.iter().enumerate() {
-                    w.repetition(ri + 1);
-                    for (ci, c) in r.iter().enumerate() {
-                        w.component(ci + 1);
-                        for (si, s) in c.iter().enumerate() {
-                            w.subcomponent(si + 1).text(s);
-                        }
-                    }
-                }
-            }
-        };
-        write(&mut w, &msh, 3);
+        er7_common::write_fields(&mut w, &msh, 3);
         for (id, fields) in &segments {
             if matches!(id.as_str(), "MSH" | "BHS" | "FHS") {
                 continue;
             }
             w.segment(id);
-            write(&mut w, fields, 1);
+            er7_common::write_fields(&mut w, fields, 1);
         }
         let text = String::from_utf8(w.finish().unwrap()).unwrap();
         compare(&text, "generated");

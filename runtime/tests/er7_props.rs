@@ -12,8 +12,7 @@ use proptest::prelude::*;
 
 mod er7_common;
 
-/// Subcomponents of components of repetitions of fields.
-type FieldModel = Vec<Vec<Vec<String>>>;
+use er7_common::{FieldModel, write_fields};
 
 #[derive(Debug, Clone)]
 struct SegmentModel {
@@ -70,21 +69,6 @@ fn write(d: Delimiters, msh: &[FieldModel], segments: &[SegmentModel]) -> Vec<u8
         write_fields(&mut w, &s.fields, 1);
     }
     w.finish().unwrap()
-}
-
-fn write_fields(w: &mut Writer, fields: &[FieldModel], first: usize) {
-    for (fi, f) in fields.iter().enumerate() {
-        w.field(first + fi);
-        for (ri, r) in f.iter().enumerate() {
-            w.repetition(ri + 1);
-            for (ci, c) in r.iter().enumerate() {
-                w.component(ci + 1);
-                for (si, s) in c.iter().enumerate() {
-                    w.subcomponent(si + 1).text(s);
-                }
-            }
-        }
-    }
 }
 
 fn read_fields(seg: &ferry_runtime::er7::Segment<'_>, first: usize) -> Vec<FieldModel> {

@@ -1,4 +1,5 @@
-//! What the ER7 tests share: the HL7 v2 corpus and the proptest case count.
+//! What the ER7 tests share: the HL7 v2 corpus, the proptest case count and
+//! the field model the property tests write.
 // Each test binary uses a part of this module.
 #![allow(dead_code)]
 
@@ -41,4 +42,24 @@ pub fn cases(default: u32) -> u32 {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
+}
+
+/// A field as the property tests model it: subcomponents of components of
+/// repetitions.
+pub type FieldModel = Vec<Vec<Vec<String>>>;
+
+/// Writes `fields` as fields `first..` of the writer's current segment.
+pub fn write_fields(w: &mut ferry_runtime::er7::Writer, fields: &[FieldModel], first: usize) {
+    for (fi, f) in fields.iter().enumerate() {
+        w.field(first + fi);
+        for (ri, r) in f.iter().enumerate() {
+            w.repetition(ri + 1);
+            for (ci, c) in r.iter().enumerate() {
+                w.component(ci + 1);
+                for (si, s) in c.iter().enumerate() {
+                    w.subcomponent(si + 1).text(s);
+                }
+            }
+        }
+    }
 }
