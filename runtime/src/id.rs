@@ -123,7 +123,34 @@ pub fn id_key(resource_type: &str, parts: &[&str]) -> String {
 }
 
 fn escape(piece: &str) -> String {
-    piece.replace('\\', "\\\\").replace('|', "\\|")
+    let mut s = String::with_capacity(piece.len());
+    push_escaped(&mut s, piece);
+    s
+}
+
+/// Appends `piece` to an id key, with `\\` written as `\\\\` and `|` as `\\|`.
+pub fn push_escaped(key: &mut String, piece: &str) {
+    for c in piece.chars() {
+        if c == '|' || c == '\\' {
+            key.push('\\');
+        }
+        key.push(c);
+    }
+}
+
+impl ResourceId {
+    /// The id of an id key built by [`id_key`] (or [`push_escaped`]):
+    /// `resource_id(t, parts)` is `ResourceId::of_key(&id_key(t, parts))`.
+    /// Does not check the key; [`resource_id`] rejects empty parts.
+    pub fn of_key(key: &str) -> ResourceId {
+        let mut hasher = sha1::Sha1::new();
+        hasher.update(FERRY_NAMESPACE.as_bytes());
+        hasher.update(key.as_bytes());
+        let digest = hasher.finalize();
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(&digest[..16]);
+        ResourceId(uuid::Builder::from_sha1_bytes(bytes).into_uuid())
+    }
 }
 
 fn update_escaped(hasher: &mut sha1::Sha1, piece: &str) {
@@ -185,6 +212,7 @@ mod tests {
                 expected,
                 "{key}"
             );
+            assert_eq!(ResourceId::of_key(&key).uuid(), expected, "{key}");
         }
     }
 

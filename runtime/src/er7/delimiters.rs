@@ -22,18 +22,21 @@ pub struct Delimiters {
 impl Default for Delimiters {
     /// `|^~\&` — the recommended set, without a truncation character.
     fn default() -> Self {
-        Delimiters {
-            field: b'|',
-            component: b'^',
-            repetition: b'~',
-            escape: b'\\',
-            subcomponent: b'&',
-            truncation: b'|',
-        }
+        Delimiters::DEFAULT
     }
 }
 
 impl Delimiters {
+    /// `|^~\&`, as [`Delimiters::default`].
+    pub(crate) const DEFAULT: Delimiters = Delimiters {
+        field: b'|',
+        component: b'^',
+        repetition: b'~',
+        escape: b'\\',
+        subcomponent: b'&',
+        truncation: b'|',
+    };
+
     /// Build a set from explicit characters. `None` means "not used".
     /// Fails if a character is not ASCII, is CR/LF, or is used twice.
     pub fn new(

@@ -30,6 +30,9 @@ pub struct MessageIndex {
     /// What the last successful parse found, so an owned index can hand out
     /// views again ([`ParsedMessage::message`]).
     header: Option<Header>,
+    /// What every value of the last parsed message refers to (values hold
+    /// a reference, not a copy: they are copied on every step down).
+    ctx: Ctx,
 }
 
 /// The per-message facts besides the offsets.
@@ -61,6 +64,7 @@ impl ParsedMessage<'_> {
             charset: Charset::Unspecified,
             ordinal: None,
             base: 0,
+            ctx: &NO_CTX,
         })
     }
 }
@@ -78,6 +82,7 @@ impl MessageIndex {
             charset: h.charset,
             ordinal: h.ordinal,
             base: h.base,
+            ctx: &self.ctx,
         })
     }
 
@@ -141,6 +146,16 @@ impl MessageIndex {
         };
         self.clear();
         self.index(bytes, delimiters.field);
+        let mut ctx = Ctx {
+            delimiters,
+            charset: self.default_charset,
+            ordinal,
+            base: base as u32,
+            origin: bytes.as_ptr() as usize,
+            len: bytes.len() as u32,
+            escapes: escapes_after_msh2(bytes, &delimiters),
+        };
+        let header_ctx = ctx;
         let mut msg = Message {
             bytes,
             segments: &self.segments,
@@ -149,6 +164,7 @@ impl MessageIndex {
             charset: self.default_charset,
             ordinal,
             base,
+            ctx: &header_ctx,
         };
         let msh18 = msg.header_field(18);
         let declared = msh18.repetition(1).raw();
@@ -169,10 +185,17 @@ impl MessageIndex {
             len: bytes.len(),
         };
         self.header = Some(header);
+        ctx.charset = msg.charset;
+        self.ctx = ctx;
         Ok(Message {
+            bytes,
             segments: &self.segments,
             fields: &self.fields,
-            ..msg
+            delimiters,
+            charset: msg.charset,
+            ordinal,
+            base,
+            ctx: &self.ctx,
         })
     }
 
@@ -255,6 +278,16 @@ impl MessageIndex {
     }
 }
 
+/// Whether the escape character occurs after MSH-2 (which holds it).
+fn escapes_after_msh2(bytes: &[u8], d: &Delimiters) -> bool {
+    let msh2 = bytes.get(4..).unwrap_or_default();
+    let after = match memchr::memchr3(d.field, b'\r', b'\n', msh2) {
+        Some(at) => msh2.get(at..).unwrap_or_default(),
+        None => &[],
+    };
+    memchr::memchr(d.escape, after).is_some()
+}
+
 /// Where the scan is: the current segment's start and first field index.
 struct Scan {
     seg_start: u32,
@@ -300,10 +333,11 @@ pub struct Message<'m> {
     ordinal: Option<u32>,
     /// Offset of `bytes` in what the caller passed (BOM/framing skipped).
     base: usize,
+    ctx: &'m Ctx,
 }
 
 /// What every accessor below a segment needs to decode and locate values.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 struct Ctx {
     delimiters: Delimiters,
     charset: Charset,
@@ -314,7 +348,21 @@ struct Ctx {
     /// sub-slice (absent values are `&[]` outside this range: no span).
     origin: usize,
     len: u32,
+    /// Whether an escape character stands anywhere after MSH-2: when not,
+    /// no value needs unescaping (most messages: one scan, not one a value).
+    escapes: bool,
 }
+
+/// The context of the empty message (no parse yet).
+static NO_CTX: Ctx = Ctx {
+    delimiters: Delimiters::DEFAULT,
+    charset: Charset::Unspecified,
+    ordinal: None,
+    base: 0,
+    origin: 0,
+    len: 0,
+    escapes: false,
+};
 
 /// Where a value is, compactly: [`Location`] without the message (in the
 /// [`Ctx`]) and the span (computed from the value's bytes). Values are
@@ -445,19 +493,8 @@ impl<'m> Message<'m> {
             start: e.start,
             starts,
             occurrence,
-            ctx: self.ctx(),
+            ctx: self.ctx,
         })
-    }
-
-    fn ctx(&self) -> Ctx {
-        Ctx {
-            delimiters: self.delimiters,
-            charset: self.charset,
-            ordinal: self.ordinal,
-            base: self.base as u32,
-            origin: self.bytes.as_ptr() as usize,
-            len: self.bytes.len() as u32,
-        }
     }
 
     /// The `occurrence`-th (1-based) segment with id `id`, e.g.
@@ -485,7 +522,7 @@ impl<'m> Message<'m> {
     pub fn header_field(&self, n: usize) -> Field<'m> {
         match self.segment_at(0) {
             Some(s) => s.field(n),
-            None => Field::absent(self.ctx(), Loc::NOWHERE),
+            None => Field::absent(self.ctx, Loc::NOWHERE),
         }
     }
 
@@ -522,7 +559,7 @@ pub struct Segment<'m> {
     /// Absolute start offsets of the positional fields (0 = the id).
     starts: &'m [u32],
     occurrence: u32,
-    ctx: Ctx,
+    ctx: &'m Ctx,
 }
 
 impl<'m> Segment<'m> {
@@ -653,6 +690,9 @@ macro_rules! leaf_methods {
             if self.literal {
                 return self.ctx.charset.decode(Cow::Borrowed(self.raw));
             }
+            if !self.ctx.escapes {
+                return self.ctx.charset.decode(Cow::Borrowed(self.raw));
+            }
             self.ctx
                 .charset
                 .decode(escape::unescape(self.raw, &self.ctx.delimiters))
@@ -660,7 +700,7 @@ macro_rules! leaf_methods {
 
         /// Where this value is.
         pub fn location(&self) -> Location {
-            self.loc.expand(self.raw, &self.ctx)
+            self.loc.expand(self.raw, self.ctx)
         }
 
         /// An error of `kind` located at this value, carrying its text as the
@@ -747,12 +787,12 @@ impl<'m> Iterator for Pieces<'m> {
 pub struct Field<'m> {
     raw: &'m [u8],
     literal: bool,
-    ctx: Ctx,
+    ctx: &'m Ctx,
     loc: Loc,
 }
 
 impl<'m> Field<'m> {
-    fn absent(ctx: Ctx, loc: Loc) -> Field<'m> {
+    fn absent(ctx: &'m Ctx, loc: Loc) -> Field<'m> {
         Field {
             raw: &[],
             literal: false,
@@ -822,7 +862,7 @@ impl<'m> Field<'m> {
 pub struct Repetition<'m> {
     raw: &'m [u8],
     literal: bool,
-    ctx: Ctx,
+    ctx: &'m Ctx,
     loc: Loc,
 }
 
@@ -901,7 +941,7 @@ fn split_piece(raw: &[u8], literal: bool, sep: u8, n: usize) -> &[u8] {
 pub struct Component<'m> {
     raw: &'m [u8],
     literal: bool,
-    ctx: Ctx,
+    ctx: &'m Ctx,
     loc: Loc,
 }
 
@@ -937,7 +977,7 @@ impl<'m> Component<'m> {
 pub struct Subcomponent<'m> {
     raw: &'m [u8],
     literal: bool,
-    ctx: Ctx,
+    ctx: &'m Ctx,
     loc: Loc,
 }
 

@@ -158,10 +158,16 @@ pub fn call<'a>(cx: &Ctx<'a>, builtin: Builtin, values: &[&[V<'a>]]) -> R<Vals<'
             let Some(Some(resource_type)) = texts.next() else {
                 return Ok(Vals::new());
             };
-            let mut parts: Vec<Cow<'a, str>> = Vec::with_capacity(values.len());
+            let mut key = String::with_capacity(64);
+            crate::id::push_escaped(&mut key, &resource_type);
+            let mut valid = !resource_type.is_empty() && values.len() > 1;
             for t in texts {
                 match t {
-                    Some(t) => parts.push(t),
+                    Some(t) => {
+                        valid &= !t.is_empty();
+                        key.push('|');
+                        crate::id::push_escaped(&mut key, &t);
+                    }
                     None => {
                         return Err(Rejection::new(
                             "ID-KEY",
@@ -173,11 +179,14 @@ pub fn call<'a>(cx: &Ctx<'a>, builtin: Builtin, values: &[&[V<'a>]]) -> R<Vals<'
                     }
                 }
             }
-            let parts: Vec<&str> = parts.iter().map(AsRef::as_ref).collect();
-            match crate::id::resource_id(&resource_type, &parts) {
-                Ok(id) => smallvec::smallvec![V::Text(Cow::Owned(id.text().as_str().to_owned()))],
-                Err(e) => return Err(Rejection::new("ID-KEY", cx.here(), e.to_string())),
+            if !valid {
+                // An empty type or part, or no parts: `resource_id`'s error.
+                if let Err(e) = crate::id::resource_id("", &[]) {
+                    return Err(Rejection::new("ID-KEY", cx.here(), e.to_string()));
+                }
             }
+            let id = cx.id_of_key(key);
+            smallvec::smallvec![V::Text(Cow::Owned(id.text().as_str().to_owned()))]
         }
         Builtin::Reference => {
             let t = first_present(values.first()).and_then(text);

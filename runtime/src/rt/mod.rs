@@ -88,6 +88,10 @@ pub struct Ctx<'a> {
     pub time_zone: Option<&'a TimeZone>,
     /// The output being built.
     pub doc: std::cell::RefCell<Doc<'a>>,
+    /// The ids `uuid5` made for this message, by id key: a spec names the
+    /// same resource several times (its id, a fullUrl, a reference), and
+    /// each is one SHA-1 fewer.
+    pub(crate) ids: std::cell::RefCell<Vec<(String, crate::id::ResourceId)>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -104,7 +108,19 @@ impl<'a> Ctx<'a> {
             message,
             time_zone,
             doc: std::cell::RefCell::new(Doc::with_capacity(512)),
+            ids: std::cell::RefCell::new(Vec::new()),
         }
+    }
+
+    /// The id of an id key ([`crate::id`]), made once per message.
+    pub(crate) fn id_of_key(&self, key: String) -> crate::id::ResourceId {
+        let mut ids = self.ids.borrow_mut();
+        if let Some((_, id)) = ids.iter().find(|(k, _)| *k == key) {
+            return *id;
+        }
+        let id = crate::id::ResourceId::of_key(&key);
+        ids.push((key, id));
+        id
     }
 
     /// A location naming only the message.
