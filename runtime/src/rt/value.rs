@@ -139,13 +139,9 @@ pub fn truthy(values: &[V<'_>]) -> bool {
 /// and the operator orders.
 pub fn compare(op: Compare, a: &[V<'_>], b: &[V<'_>]) -> bool {
     let (a, b) = (a.first().and_then(text), b.first().and_then(text));
-    let ordering = match (&a, &b) {
+    let ordering = || match (&a, &b) {
         (Some(x), Some(y)) => match (x.parse::<f64>(), y.parse::<f64>()) {
-            (Ok(p), Ok(q))
-                if matches!(op, Compare::Lt | Compare::Le | Compare::Gt | Compare::Ge) =>
-            {
-                p.partial_cmp(&q)
-            }
+            (Ok(p), Ok(q)) => p.partial_cmp(&q),
             _ => Some(x.cmp(y)),
         },
         _ => None,
@@ -153,14 +149,14 @@ pub fn compare(op: Compare, a: &[V<'_>], b: &[V<'_>]) -> bool {
     match op {
         Compare::Eq => a.is_some() && a == b,
         Compare::Ne => a != b,
-        Compare::Lt => ordering == Some(std::cmp::Ordering::Less),
+        Compare::Lt => ordering() == Some(std::cmp::Ordering::Less),
         Compare::Le => matches!(
-            ordering,
+            ordering(),
             Some(std::cmp::Ordering::Less | std::cmp::Ordering::Equal)
         ),
-        Compare::Gt => ordering == Some(std::cmp::Ordering::Greater),
+        Compare::Gt => ordering() == Some(std::cmp::Ordering::Greater),
         Compare::Ge => matches!(
-            ordering,
+            ordering(),
             Some(std::cmp::Ordering::Greater | std::cmp::Ordering::Equal)
         ),
     }
