@@ -33,6 +33,12 @@ impl ResourceId {
         self.0
     }
 
+    /// The lowercase hyphenated text (36 characters), as a `String`.
+    pub fn to_text_string(&self) -> String {
+        let mut buf = [0u8; 36];
+        self.0.hyphenated().encode_lower(&mut buf).to_owned()
+    }
+
     /// The lowercase hyphenated text (36 characters): a valid FHIR `id`.
     pub fn text(&self) -> IdText {
         let mut buf = [0u8; 45];
@@ -130,6 +136,10 @@ fn escape(piece: &str) -> String {
 
 /// Appends `piece` to an id key, with `\\` written as `\\\\` and `|` as `\\|`.
 pub fn push_escaped(key: &mut String, piece: &str) {
+    if memchr::memchr2(b'|', b'\\', piece.as_bytes()).is_none() {
+        key.push_str(piece);
+        return;
+    }
     for c in piece.chars() {
         if c == '|' || c == '\\' {
             key.push('\\');
@@ -249,6 +259,7 @@ mod tests {
         let text = id.text();
         assert_eq!(text.as_str().len(), 36);
         assert_eq!(text.as_str(), id.to_string());
+        assert_eq!(id.to_text_string(), id.to_string());
         assert_eq!(id.urn().as_str(), format!("urn:uuid:{id}"));
     }
 }

@@ -505,7 +505,7 @@ impl<'p> Gen<'p> {
                 slot,
                 body,
             } => {
-                let source = self.expr_ref(source, 0)?;
+                let (source, owned) = self.each_source(source)?;
                 let slot = format_ident!("s{}", slot.0);
                 let target = target_tokens(target);
                 let outs = self.fresh("outs");
@@ -516,10 +516,12 @@ impl<'p> Gen<'p> {
                         #count.max(1)
                     }
                 })?;
+                let by_ref = owned.then(|| quote! { let #item = &#item; });
                 quote! {{
                     let mut #outs = ::ferry_runtime::rt::Outs::new();
                     let mut derived = 0usize;
                     for #item in #source {
+                        #by_ref
                         if !::ferry_runtime::rt::present(#item) {
                             continue;
                         }
@@ -531,13 +533,15 @@ impl<'p> Gen<'p> {
                 }}
             }
             Op::Each { source, slot, body } => {
-                let source = self.expr_ref(source, 0)?;
+                let (source, owned) = self.each_source(source)?;
                 let slot = format_ident!("s{}", slot.0);
                 let item = self.fresh("item");
                 let rules = self.block(body, into, true)?;
+                let by_ref = owned.then(|| quote! { let #item = &#item; });
                 quote! {{
                     let mut derived = 0usize;
                     for #item in #source {
+                        #by_ref
                         if !::ferry_runtime::rt::present(#item) {
                             continue;
                         }
@@ -602,6 +606,24 @@ impl<'p> Gen<'p> {
                 }}
             }
         })
+    }
+
+    /// The items an `each` walks: the repetitions of a field one at a time
+    /// (owned values: `true`), anything else from its list.
+    fn each_source(&mut self, source: &Expr) -> Result<(TokenStream, bool), CodegenError> {
+        if let Expr::Nav(base, navs) = source
+            && let Some((Nav::Field(n), init)) = navs.split_last()
+        {
+            let input = if init.is_empty() {
+                self.expr_ref(base, 0)?
+            } else {
+                let init = self.expr(&Expr::Nav(base.clone(), init.to_vec()), 0)?;
+                quote! { (#init).as_slice() }
+            };
+            let n = *n as usize;
+            return Ok((quote! { ::ferry_runtime::rt::iter_field(#input, #n) }, true));
+        }
+        Ok((self.expr_ref(source, 0)?, false))
     }
 
     // ------------------------------------------------------- expressions

@@ -879,19 +879,20 @@ impl<'m> Field<'m> {
     }
 
     /// All repetitions (none if the field is empty).
-    pub fn repetitions(&self) -> impl Iterator<Item = Repetition<'m>> + '_ {
+    pub fn repetitions(&self) -> impl Iterator<Item = Repetition<'m>> + use<'m> {
         // One pass over the field, not one search per repetition.
+        let field = *self;
         let pieces = Pieces {
-            rest: (!self.raw.is_empty()).then_some(self.raw),
-            sep: (!self.literal).then_some(self.ctx.delimiters.repetition),
+            rest: (!field.raw.is_empty()).then_some(field.raw),
+            sep: (!field.literal).then_some(field.ctx.delimiters.repetition),
         };
         pieces.enumerate().map(move |(i, raw)| {
-            let mut loc = self.loc;
+            let mut loc = field.loc;
             loc.repetition = i as u32 + 1;
             Repetition {
                 raw,
-                literal: self.literal,
-                ctx: self.ctx,
+                literal: field.literal,
+                ctx: field.ctx,
                 loc,
             }
         })

@@ -186,7 +186,7 @@ pub fn call<'a>(cx: &Ctx<'a>, builtin: Builtin, values: &[&[V<'a>]]) -> R<Vals<'
                 }
             }
             let id = cx.id_of_key(key);
-            smallvec::smallvec![V::Text(Cow::Owned(id.text().as_str().to_owned()))]
+            smallvec::smallvec![V::Text(Cow::Owned(id.to_text_string()))]
         }
         Builtin::Reference => {
             let t = first_present(values.first()).and_then(text);

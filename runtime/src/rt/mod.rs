@@ -186,10 +186,24 @@ pub fn nav_field<'a>(values: &[V<'a>], n: usize) -> Vals<'a> {
     for v in values {
         if let V::Segment(s) = v {
             let field = s.field(n);
+            // One allocation for a repeating field, not one per doubling.
+            out.reserve(field.repetition_count());
             out.extend(field.repetitions().filter(|r| !r.is_empty()).map(V::Rep));
         }
     }
     out
+}
+
+/// The repetitions [`nav_field`] collects, one at a time: an `each` over a
+/// field walks them without building the list.
+pub fn iter_field<'v, 'a: 'v>(values: &'v [V<'a>], n: usize) -> impl Iterator<Item = V<'a>> + 'v {
+    values
+        .iter()
+        .filter_map(move |v| match v {
+            V::Segment(s) => Some(s.field(n)),
+            _ => None,
+        })
+        .flat_map(|field| field.repetitions().filter(|r| !r.is_empty()).map(V::Rep))
 }
 
 /// `Nav::Component`: component `n` of repetitions, subcomponent `n` of
