@@ -308,6 +308,16 @@ fn trim_framing(mut bytes: &[u8]) -> (&[u8], usize) {
     (bytes, base)
 }
 
+/// Whether two segment ids are equal: three bytes compared in place
+/// (a slice comparison calls `memcmp`, which costs more on three bytes).
+#[inline]
+pub(crate) fn same_id(a: &[u8], b: &[u8]) -> bool {
+    match (a, b) {
+        ([a0, a1, a2], [b0, b1, b2]) => a0 == b0 && a1 == b1 && a2 == b2,
+        _ => a == b,
+    }
+}
+
 /// Is this segment id one whose field 1 is the field separator
 /// (`MSH`, `BHS`, `FHS`)?
 fn is_header(id: &[u8]) -> bool {
@@ -437,7 +447,7 @@ impl<'m> Message<'m> {
         let mut seen: Vec<(&'m [u8], u32)> = Vec::new();
         self.segments.iter().filter_map(move |e| {
             let id = self.id_of(e);
-            let occurrence = match seen.iter_mut().find(|(s, _)| *s == id) {
+            let occurrence = match seen.iter_mut().find(|(s, _)| same_id(s, id)) {
                 Some((_, n)) => {
                     *n += 1;
                     *n
@@ -459,7 +469,7 @@ impl<'m> Message<'m> {
             .segments
             .get(..i)?
             .iter()
-            .filter(|o| self.id_of(o) == id)
+            .filter(|o| same_id(self.id_of(o), id))
             .count() as u32;
         self.make_segment(e, occurrence)
     }
@@ -500,7 +510,7 @@ impl<'m> Message<'m> {
         let id = id.as_bytes();
         let mut occurrence = 0;
         self.segments.iter().filter_map(move |e| {
-            if self.id_of(e) == id {
+            if same_id(self.id_of(e), id) {
                 occurrence += 1;
                 self.make_segment(*e, occurrence)
             } else {

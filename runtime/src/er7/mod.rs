@@ -51,6 +51,7 @@ mod writer;
 
 pub use charset::Charset;
 pub use delimiters::Delimiters;
+pub(crate) use message::same_id;
 pub use message::{
     Component, Field, Message, MessageIndex, ParsedMessage, Repetition, Segment, Subcomponent,
 };

@@ -510,7 +510,7 @@ pub fn segments<'m>(message: &crate::er7::Message<'m>) -> Vec<Segment<'m>> {
 pub fn first_segment<'a>(segments: &[Segment<'a>], id: &str) -> Vals<'a> {
     segments
         .iter()
-        .filter(|s| s.id() == id.as_bytes())
+        .filter(|s| crate::er7::same_id(s.id(), id.as_bytes()))
         .take(1)
         .map(|s| V::Segment(*s))
         .collect()

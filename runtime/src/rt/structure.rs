@@ -93,7 +93,7 @@ pub fn place(structure: &[Node<'_>], ids: &[&[u8]]) -> Tree {
 
 fn can_start(node: &Node<'_>, id: &[u8]) -> bool {
     if !node.group {
-        return node.name.as_bytes() == id;
+        return crate::er7::same_id(node.name.as_bytes(), id);
     }
     for child in node.children.iter() {
         if can_start(child, id) {
