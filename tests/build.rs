@@ -1,12 +1,17 @@
 //! Compiles every spec in `specs/` through the public build API, as a user's
 //! `build.rs` would, plus `codegen/evil.ferry`, whose strings try to inject
-//! code into the generated Rust.
+//! code into the generated Rust, and `codegen/members.ferry`, whose rules
+//! write members in loops, in branches and twice.
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     ferry_compiler::Build::new().spec("../specs").compile()?;
     ferry_compiler::Build::new()
         .spec("codegen/evil.ferry")
         .include_file("injection.rs")
+        .compile()?;
+    ferry_compiler::Build::new()
+        .spec("codegen/members.ferry")
+        .include_file("member_writes.rs")
         .compile()?;
     Ok(())
 }

@@ -19,6 +19,12 @@ pub mod injection {
     ferry_runtime::include_generated!("injection.rs");
 }
 
+/// `codegen/members.ferry`: members written in loops, in both branches of a
+/// `when` and twice, which the generator must look up rather than add.
+pub mod member_writes {
+    ferry_runtime::include_generated!("member_writes.rs");
+}
+
 /// The shared HL7 v2 sample data (`../shared/data/hl7v2`), which the tests
 /// read where it is present.
 pub mod shared {

@@ -11,6 +11,7 @@
 //! `proc_macro2` escapes; names become identifiers only after they are
 //! checked to be plain identifiers. See `docs/codegen.md`.
 
+use std::collections::BTreeSet;
 use std::fmt;
 
 use proc_macro2::{Ident, Literal, Span as PmSpan, TokenStream};
@@ -113,6 +114,45 @@ struct Dest {
     object: Ident,
     /// The `require`s list of that object, when its rules hold any.
     pending: Option<Ident>,
+    /// The member names earlier rules may have set in the object: a rule
+    /// setting any other name adds its member without a search.
+    written: std::cell::RefCell<BTreeSet<String>>,
+    /// Whether these rules run in a loop (`each` into the same object):
+    /// an earlier iteration may have set any of their names.
+    looping: bool,
+}
+
+impl Dest {
+    fn new(object: Ident, pending: Option<Ident>, written: &[&str]) -> Dest {
+        Dest {
+            object,
+            pending,
+            written: std::cell::RefCell::new(written.iter().map(|w| (*w).to_owned()).collect()),
+            looping: false,
+        }
+    }
+
+    /// The same object, for rules that run in a branch or a loop; their
+    /// names are merged back with [`Dest::merge`].
+    fn inner(&self, looping: bool) -> Dest {
+        Dest {
+            object: self.object.clone(),
+            pending: self.pending.clone(),
+            written: self.written.clone(),
+            looping: self.looping || looping,
+        }
+    }
+
+    fn merge(&self, inner: &Dest) {
+        self.written.borrow_mut().extend(inner.written.take());
+    }
+
+    /// Records that a rule sets `name`; returns whether it is the first
+    /// that can (so the member is surely missing).
+    fn first_write(&self, name: &str) -> bool {
+        let new = self.written.borrow_mut().insert(name.to_owned());
+        new && !self.looping
+    }
 }
 
 impl<'p> Gen<'p> {
@@ -349,10 +389,16 @@ impl<'p> Gen<'p> {
         } else {
             quote! { ::std::option::Option::None }
         };
-        let into = Dest {
-            object: format_ident!("object"),
-            pending: has_require(&map.body).then(|| format_ident!("pending")),
-        };
+        // `start_object` sets `resourceType` in a resource.
+        let into = Dest::new(
+            format_ident!("object"),
+            has_require(&map.body).then(|| format_ident!("pending")),
+            if map.target_is_resource {
+                &["resourceType"]
+            } else {
+                &[]
+            },
+        );
         let body = self.block(&map.body, &into, false)?;
         let pending_decl = into.pending.as_ref().map(|p| {
             quote! {
@@ -411,10 +457,11 @@ impl<'p> Gen<'p> {
     ) -> Result<TokenStream, CodegenError> {
         let inner = self.fresh("inner");
         let count = self.fresh("count");
-        let into = Dest {
-            object: inner.clone(),
-            pending: has_require(body).then(|| self.fresh("pending")),
-        };
+        let into = Dest::new(
+            inner.clone(),
+            has_require(body).then(|| self.fresh("pending")),
+            &[],
+        );
         let rules = self.block(body, &into, false)?;
         let reads = body.reads_input;
         let pending_decl = into.pending.as_ref().map(|p| {
@@ -445,12 +492,22 @@ impl<'p> Gen<'p> {
                 let value_code = self.expr(value, 0)?;
                 let counts = !matches!(value, Expr::Const(_)) || conditional;
                 // One step, not indexed: written in place.
+                let first = target.first().map(|step| into.first_write(&step.name));
                 if let [step] = target.as_slice() {
                     let name = step.name.as_str();
-                    let call = match step.mode {
-                        Mode::Single => Some(quote! { ::ferry_runtime::rt::set_member }),
-                        Mode::Append => Some(quote! { ::ferry_runtime::rt::append_member }),
-                        Mode::Index(_) => None,
+                    let new = first == Some(true);
+                    let call = match (step.mode, new) {
+                        (Mode::Single, false) => Some(quote! { ::ferry_runtime::rt::set_member }),
+                        (Mode::Single, true) => {
+                            Some(quote! { ::ferry_runtime::rt::set_new_member })
+                        }
+                        (Mode::Append, false) => {
+                            Some(quote! { ::ferry_runtime::rt::append_member })
+                        }
+                        (Mode::Append, true) => {
+                            Some(quote! { ::ferry_runtime::rt::append_new_member })
+                        }
+                        (Mode::Index(_), _) => None,
                     };
                     if let Some(call) = call {
                         return Ok(if counts {
@@ -486,6 +543,9 @@ impl<'p> Gen<'p> {
                 }
             }
             Op::Object { target, body } => {
+                if let Some(step) = target.first() {
+                    into.first_write(&step.name);
+                }
                 let target = target_tokens(target);
                 self.object(body, |inner, count| {
                     let result = if conditional {
@@ -507,6 +567,9 @@ impl<'p> Gen<'p> {
             } => {
                 let (source, owned) = self.each_source(source)?;
                 let slot = format_ident!("s{}", slot.0);
+                if let Some(step) = target.first() {
+                    into.first_write(&step.name);
+                }
                 let target = target_tokens(target);
                 let outs = self.fresh("outs");
                 let item = self.fresh("item");
@@ -536,7 +599,9 @@ impl<'p> Gen<'p> {
                 let (source, owned) = self.each_source(source)?;
                 let slot = format_ident!("s{}", slot.0);
                 let item = self.fresh("item");
-                let rules = self.block(body, into, true)?;
+                let looped = into.inner(true);
+                let rules = self.block(body, &looped, true)?;
+                into.merge(&looped);
                 let by_ref = owned.then(|| quote! { let #item = &#item; });
                 quote! {{
                     let mut derived = 0usize;
@@ -565,8 +630,11 @@ impl<'p> Gen<'p> {
                 otherwise,
             } => {
                 let cond = self.expr_ref(cond, 0)?;
-                let then = self.block(then, into, true)?;
-                let otherwise = self.block(otherwise, into, true)?;
+                let (in_then, in_otherwise) = (into.inner(false), into.inner(false));
+                let then = self.block(then, &in_then, true)?;
+                let otherwise = self.block(otherwise, &in_otherwise, true)?;
+                into.merge(&in_then);
+                into.merge(&in_otherwise);
                 quote! {
                     if ::ferry_runtime::rt::truthy(#cond) { #then } else { #otherwise }
                 }

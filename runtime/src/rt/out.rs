@@ -379,6 +379,46 @@ pub(super) fn leaf<'a>(doc: &mut Doc<'a>, v: super::V<'a>) -> Option<Leaf<'a>> {
 /// the values [`super::outs`] keeps, without building them as nodes first.
 /// Returns how many values were kept.
 pub fn set_member<'a>(cx: &Ctx<'a>, object: Out, name: &'a str, values: super::Vals<'a>) -> usize {
+    set_in(cx, object, name, values, false)
+}
+
+/// [`set_member`] where no earlier rule can have set `name` in `object`
+/// (the generator proves it): the member is added without a search.
+pub fn set_new_member<'a>(
+    cx: &Ctx<'a>,
+    object: Out,
+    name: &'a str,
+    values: super::Vals<'a>,
+) -> usize {
+    set_in(cx, object, name, values, true)
+}
+
+/// The member `name` of `object`: appended when `new` (the caller knows it
+/// is missing), else found or created.
+fn member_of<'a>(
+    doc: &mut Doc<'a>,
+    object: Out,
+    name: &'a str,
+    new: bool,
+    val: Val<'a>,
+) -> Option<Out> {
+    if new {
+        let child = doc.node(val);
+        doc.append(object, name, child);
+        return Some(child);
+    }
+    let member = doc.member(object, name)?;
+    doc.reset(member, val);
+    Some(member)
+}
+
+fn set_in<'a>(
+    cx: &Ctx<'a>,
+    object: Out,
+    name: &'a str,
+    values: super::Vals<'a>,
+    new: bool,
+) -> usize {
     let mut doc = cx.doc.borrow_mut();
     let doc = &mut *doc;
     let mut kept = 0;
@@ -388,12 +428,14 @@ pub fn set_member<'a>(cx: &Ctx<'a>, object: Out, name: &'a str, values: super::V
         if kept > 1 {
             continue;
         }
-        let Some(member) = doc.member(object, name) else {
-            continue;
-        };
         match leaf {
-            Leaf::Val(val) => doc.reset(member, val),
+            Leaf::Val(val) => {
+                member_of(doc, object, name, new, val);
+            }
             Leaf::Node(p) => {
+                let Some(member) = member_of(doc, object, name, new, Val::Obj) else {
+                    continue;
+                };
                 let node = doc.placeable(p.node, p.shared);
                 doc.assign(member, node);
             }
@@ -409,6 +451,27 @@ pub fn append_member<'a>(
     name: &'a str,
     values: super::Vals<'a>,
 ) -> usize {
+    append_in(cx, object, name, values, false)
+}
+
+/// [`append_member`] where no earlier rule can have set `name` in
+/// `object`: the array is added without a search.
+pub fn append_new_member<'a>(
+    cx: &Ctx<'a>,
+    object: Out,
+    name: &'a str,
+    values: super::Vals<'a>,
+) -> usize {
+    append_in(cx, object, name, values, true)
+}
+
+fn append_in<'a>(
+    cx: &Ctx<'a>,
+    object: Out,
+    name: &'a str,
+    values: super::Vals<'a>,
+    new: bool,
+) -> usize {
     let mut doc = cx.doc.borrow_mut();
     let doc = &mut *doc;
     let mut kept = 0;
@@ -419,12 +482,18 @@ pub fn append_member<'a>(
         let arr = match array {
             Some(a) => a,
             None => {
-                let Some(member) = doc.member(object, name) else {
+                let member = if new {
+                    member_of(doc, object, name, true, Val::Arr)
+                } else {
+                    doc.member(object, name).inspect(|&member| {
+                        if !doc.is_arr(member) {
+                            doc.reset(member, Val::Arr);
+                        }
+                    })
+                };
+                let Some(member) = member else {
                     continue;
                 };
-                if !doc.is_arr(member) {
-                    doc.reset(member, Val::Arr);
-                }
                 array = Some(member);
                 member
             }
