@@ -203,11 +203,13 @@ pub fn call<'a>(cx: &Ctx<'a>, builtin: Builtin, values: &[&[V<'a>]]) -> R<Vals<'
             }
         }
         Builtin::Concat => {
-            let mut s = String::new();
-            for v in values {
-                if let Some(t) = first_present(Some(v)).and_then(text) {
-                    s.push_str(&t);
-                }
+            let parts: smallvec::SmallVec<[Cow<'a, str>; 4]> = values
+                .iter()
+                .filter_map(|v| first_present(Some(v)).and_then(text))
+                .collect();
+            let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+            for p in &parts {
+                s.push_str(p);
             }
             if s.is_empty() {
                 Vals::new()

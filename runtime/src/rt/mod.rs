@@ -209,6 +209,10 @@ pub fn iter_field<'v, 'a: 'v>(values: &'v [V<'a>], n: usize) -> impl Iterator<It
 /// `Nav::Component`: component `n` of repetitions, subcomponent `n` of
 /// components; kept when valued or the HL7 null.
 pub fn nav_component<'a>(values: &[V<'a>], n: usize) -> Vals<'a> {
+    // Mostly one value in (a binding, a repetition): no collecting.
+    if let [v] = values {
+        return component_of(v, n).map_or_else(Vals::new, one);
+    }
     values.iter().filter_map(|v| component_of(v, n)).collect()
 }
 
