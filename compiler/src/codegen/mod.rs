@@ -495,30 +495,26 @@ impl<'p> Gen<'p> {
                 let first = target.first().map(|step| into.first_write(&step.name));
                 if let [step] = target.as_slice() {
                     let name = step.name.as_str();
-                    let new = first == Some(true);
-                    let call = match (step.mode, new) {
-                        (Mode::Single, false) => Some(quote! { ::ferry_runtime::rt::set_member }),
-                        (Mode::Single, true) => {
-                            Some(quote! { ::ferry_runtime::rt::set_new_member })
-                        }
-                        (Mode::Append, false) => {
-                            Some(quote! { ::ferry_runtime::rt::append_member })
-                        }
-                        (Mode::Append, true) => {
-                            Some(quote! { ::ferry_runtime::rt::append_new_member })
-                        }
-                        (Mode::Index(_), _) => None,
+                    let member = if first == Some(true) {
+                        quote! { ::ferry_runtime::rt::Member::New }
+                    } else {
+                        quote! { ::ferry_runtime::rt::Member::Lookup }
+                    };
+                    let call = match step.mode {
+                        Mode::Single => Some(quote! { ::ferry_runtime::rt::set_member }),
+                        Mode::Append => Some(quote! { ::ferry_runtime::rt::append_member }),
+                        Mode::Index(_) => None,
                     };
                     if let Some(call) = call {
                         return Ok(if counts {
                             quote! {{
                                 let values: ::ferry_runtime::rt::Vals<'a> = #value_code;
-                                #call(cx, #object, #name, values)
+                                #call(cx, #object, #name, values, #member)
                             }}
                         } else {
                             quote! {{
                                 let values: ::ferry_runtime::rt::Vals<'a> = #value_code;
-                                #call(cx, #object, #name, values);
+                                #call(cx, #object, #name, values, #member);
                                 0usize
                             }}
                         });

@@ -245,10 +245,10 @@ impl<'a> Run<'a> {
                 let values = self.eval(value, frame)?;
                 let placed = match target.as_slice() {
                     [step] if step.mode == Mode::Single => {
-                        rt::set_member(&self.cx, object, &step.name, values)
+                        rt::set_member(&self.cx, object, &step.name, values, rt::Member::Lookup)
                     }
                     [step] if step.mode == Mode::Append => {
-                        rt::append_member(&self.cx, object, &step.name, values)
+                        rt::append_member(&self.cx, object, &step.name, values, rt::Member::Lookup)
                     }
                     _ => {
                         let outs = rt::outs(&self.cx, values);

@@ -23,8 +23,8 @@ mod value;
 
 pub use builtin::{Builtin, call};
 pub use out::{
-    Doc, Mode, Out, Outs, Placed, Require, Step, Val, append_member, append_new_member,
-    check_require, check_required, emit, has_path, place, set_member, set_new_member,
+    Doc, Member, Mode, Out, Outs, Placed, Require, Step, Val, append_member, check_require,
+    check_required, emit, has_path, place, set_member,
 };
 pub use structure::{Node, Tree};
 pub use value::{

@@ -375,49 +375,25 @@ pub(super) fn leaf<'a>(doc: &mut Doc<'a>, v: super::V<'a>) -> Option<Leaf<'a>> {
     }
 }
 
+/// Whether a rule's member may exist already.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Member {
+    /// An earlier rule may have set it: found, or created.
+    Lookup,
+    /// No earlier rule can have set it (the generator proves it): added
+    /// without a search.
+    New,
+}
+
 /// `name = values` (one step, `Mode::Single`): what [`place`] does with
 /// the values [`super::outs`] keeps, without building them as nodes first.
 /// Returns how many values were kept.
-pub fn set_member<'a>(cx: &Ctx<'a>, object: Out, name: &'a str, values: super::Vals<'a>) -> usize {
-    set_in(cx, object, name, values, false)
-}
-
-/// [`set_member`] where no earlier rule can have set `name` in `object`
-/// (the generator proves it): the member is added without a search.
-pub fn set_new_member<'a>(
+pub fn set_member<'a>(
     cx: &Ctx<'a>,
     object: Out,
     name: &'a str,
     values: super::Vals<'a>,
-) -> usize {
-    set_in(cx, object, name, values, true)
-}
-
-/// The member `name` of `object`: appended when `new` (the caller knows it
-/// is missing), else found or created.
-fn member_of<'a>(
-    doc: &mut Doc<'a>,
-    object: Out,
-    name: &'a str,
-    new: bool,
-    val: Val<'a>,
-) -> Option<Out> {
-    if new {
-        let child = doc.node(val);
-        doc.append(object, name, child);
-        return Some(child);
-    }
-    let member = doc.member(object, name)?;
-    doc.reset(member, val);
-    Some(member)
-}
-
-fn set_in<'a>(
-    cx: &Ctx<'a>,
-    object: Out,
-    name: &'a str,
-    values: super::Vals<'a>,
-    new: bool,
+    member: Member,
 ) -> usize {
     let mut doc = cx.doc.borrow_mut();
     let doc = &mut *doc;
@@ -430,18 +406,37 @@ fn set_in<'a>(
         }
         match leaf {
             Leaf::Val(val) => {
-                member_of(doc, object, name, new, val);
+                member_of(doc, object, name, member, val);
             }
             Leaf::Node(p) => {
-                let Some(member) = member_of(doc, object, name, new, Val::Obj) else {
+                let Some(slot) = member_of(doc, object, name, member, Val::Obj) else {
                     continue;
                 };
                 let node = doc.placeable(p.node, p.shared);
-                doc.assign(member, node);
+                doc.assign(slot, node);
             }
         }
     }
     kept
+}
+
+/// The member `name` of `object`, holding `val`: appended when
+/// [`Member::New`], else found or created.
+fn member_of<'a>(
+    doc: &mut Doc<'a>,
+    object: Out,
+    name: &'a str,
+    member: Member,
+    val: Val<'a>,
+) -> Option<Out> {
+    if member == Member::New {
+        let child = doc.node(val);
+        doc.append(object, name, child);
+        return Some(child);
+    }
+    let found = doc.member(object, name)?;
+    doc.reset(found, val);
+    Some(found)
 }
 
 /// `name[] = values` (one step, `Mode::Append`), as [`set_member`].
@@ -450,27 +445,7 @@ pub fn append_member<'a>(
     object: Out,
     name: &'a str,
     values: super::Vals<'a>,
-) -> usize {
-    append_in(cx, object, name, values, false)
-}
-
-/// [`append_member`] where no earlier rule can have set `name` in
-/// `object`: the array is added without a search.
-pub fn append_new_member<'a>(
-    cx: &Ctx<'a>,
-    object: Out,
-    name: &'a str,
-    values: super::Vals<'a>,
-) -> usize {
-    append_in(cx, object, name, values, true)
-}
-
-fn append_in<'a>(
-    cx: &Ctx<'a>,
-    object: Out,
-    name: &'a str,
-    values: super::Vals<'a>,
-    new: bool,
+    member: Member,
 ) -> usize {
     let mut doc = cx.doc.borrow_mut();
     let doc = &mut *doc;
@@ -482,20 +457,19 @@ fn append_in<'a>(
         let arr = match array {
             Some(a) => a,
             None => {
-                let member = if new {
-                    member_of(doc, object, name, true, Val::Arr)
-                } else {
-                    doc.member(object, name).inspect(|&member| {
-                        if !doc.is_arr(member) {
-                            doc.reset(member, Val::Arr);
+                let found = match member {
+                    Member::New => member_of(doc, object, name, member, Val::Arr),
+                    Member::Lookup => doc.member(object, name).inspect(|&found| {
+                        if !doc.is_arr(found) {
+                            doc.reset(found, Val::Arr);
                         }
-                    })
+                    }),
                 };
-                let Some(member) = member else {
+                let Some(found) = found else {
                     continue;
                 };
-                array = Some(member);
-                member
+                array = Some(found);
+                found
             }
         };
         let node = match leaf {
