@@ -33,6 +33,24 @@ impl ResourceId {
         self.0
     }
 
+    /// The id of an id key built by [`id_key`] (or [`push_escaped`]):
+    /// `resource_id(t, parts)` is `ResourceId::of_key(&id_key(t, parts))`.
+    /// Does not check the key; [`resource_id`] rejects empty parts.
+    pub fn of_key(key: &str) -> ResourceId {
+        let mut hasher = sha1::Sha1::new();
+        hasher.update(FERRY_NAMESPACE.as_bytes());
+        hasher.update(key.as_bytes());
+        ResourceId::of_hash(hasher)
+    }
+
+    /// The UUID v5 of what `hasher` was fed.
+    fn of_hash(hasher: sha1::Sha1) -> ResourceId {
+        let digest = hasher.finalize();
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(&digest[..16]);
+        ResourceId(uuid::Builder::from_sha1_bytes(bytes).into_uuid())
+    }
+
     /// The lowercase hyphenated text (36 characters), as a `String`.
     pub fn to_text_string(&self) -> String {
         let mut buf = [0u8; 36];
@@ -95,12 +113,7 @@ impl fmt::Display for IdText {
 /// empty, and when there are no parts.
 pub fn resource_id(resource_type: &str, parts: &[&str]) -> Result<ResourceId, ConvertError> {
     if resource_type.is_empty() || parts.is_empty() || parts.iter().any(|p| p.is_empty()) {
-        return Err(ConvertError::new(
-            ConvertErrorKind::EmptyIdPart,
-            "id",
-            "a deterministic id needs a resource type and non-empty key parts",
-            "",
-        ));
+        return Err(empty_id_part());
     }
     let mut hasher = sha1::Sha1::new();
     hasher.update(FERRY_NAMESPACE.as_bytes());
@@ -109,12 +122,17 @@ pub fn resource_id(resource_type: &str, parts: &[&str]) -> Result<ResourceId, Co
         hasher.update(b"|");
         update_escaped(&mut hasher, part);
     }
-    let digest = hasher.finalize();
-    let mut bytes = [0u8; 16];
-    bytes.copy_from_slice(&digest[..16]);
-    Ok(ResourceId(
-        uuid::Builder::from_sha1_bytes(bytes).into_uuid(),
-    ))
+    Ok(ResourceId::of_hash(hasher))
+}
+
+/// The error of an id key with an empty type or part, or without parts.
+pub fn empty_id_part() -> ConvertError {
+    ConvertError::new(
+        ConvertErrorKind::EmptyIdPart,
+        "id",
+        "a deterministic id needs a resource type and non-empty key parts",
+        "",
+    )
 }
 
 /// The id key [`resource_id`] hashes, as a string (for logs, docs and
@@ -134,7 +152,7 @@ fn escape(piece: &str) -> String {
     s
 }
 
-/// Appends `piece` to an id key, with `\\` written as `\\\\` and `|` as `\\|`.
+/// Appends `piece` to an id key, with `\` written as `\\` and `|` as `\|`.
 pub fn push_escaped(key: &mut String, piece: &str) {
     // Keys are short: a plain loop beats `memchr`'s setup.
     if !piece.bytes().any(|b| b == b'|' || b == b'\\') {
@@ -146,21 +164,6 @@ pub fn push_escaped(key: &mut String, piece: &str) {
             key.push('\\');
         }
         key.push(c);
-    }
-}
-
-impl ResourceId {
-    /// The id of an id key built by [`id_key`] (or [`push_escaped`]):
-    /// `resource_id(t, parts)` is `ResourceId::of_key(&id_key(t, parts))`.
-    /// Does not check the key; [`resource_id`] rejects empty parts.
-    pub fn of_key(key: &str) -> ResourceId {
-        let mut hasher = sha1::Sha1::new();
-        hasher.update(FERRY_NAMESPACE.as_bytes());
-        hasher.update(key.as_bytes());
-        let digest = hasher.finalize();
-        let mut bytes = [0u8; 16];
-        bytes.copy_from_slice(&digest[..16]);
-        ResourceId(uuid::Builder::from_sha1_bytes(bytes).into_uuid())
     }
 }
 

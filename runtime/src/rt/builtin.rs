@@ -180,10 +180,8 @@ pub fn call<'a>(cx: &Ctx<'a>, builtin: Builtin, values: &[&[V<'a>]]) -> R<Vals<'
                 }
             }
             if !valid {
-                // An empty type or part, or no parts: `resource_id`'s error.
-                if let Err(e) = crate::id::resource_id("", &[]) {
-                    return Err(Rejection::new("ID-KEY", cx.here(), e.to_string()));
-                }
+                let e = crate::id::empty_id_part();
+                return Err(Rejection::new("ID-KEY", cx.here(), e.to_string()));
             }
             let id = cx.id_of_key(key);
             smallvec::smallvec![V::Text(Cow::Owned(id.to_text_string()))]

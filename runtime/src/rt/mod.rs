@@ -75,6 +75,9 @@ impl Outcome {
     }
 }
 
+/// How many ids a message keeps for reuse ([`Ctx::id_of_key`]).
+const IDS_KEPT: usize = 32;
+
 /// One message (or JSON document) being converted.
 #[derive(Debug)]
 pub struct Ctx<'a> {
@@ -112,14 +115,19 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// The id of an id key ([`crate::id`]), made once per message.
+    /// The id of an id key ([`crate::id`]), made once per message. The
+    /// first [`IDS_KEPT`] keys are kept: a message naming thousands of
+    /// resources (an ORU^R01 with an id per OBX) must not make the search
+    /// quadratic.
     pub(crate) fn id_of_key(&self, key: String) -> crate::id::ResourceId {
         let mut ids = self.ids.borrow_mut();
         if let Some((_, id)) = ids.iter().find(|(k, _)| *k == key) {
             return *id;
         }
         let id = crate::id::ResourceId::of_key(&key);
-        ids.push((key, id));
+        if ids.len() < IDS_KEPT {
+            ids.push((key, id));
+        }
         id
     }
 
@@ -530,4 +538,28 @@ pub fn read_json(bytes: &[u8], ordinal: u32) -> R<crate::json::Value> {
             e.to_string(),
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    /// Ids come out the same whether made, reused or made again past the
+    /// kept keys.
+    #[test]
+    fn ids_reused_within_a_message_are_the_ids_made() {
+        let tree = Tree::default();
+        let cx = Ctx::new(&[], &tree, 1, None);
+        for round in 0..2 {
+            for i in 0..IDS_KEPT + 8 {
+                let part = format!("mrn-{i}");
+                let expected = crate::id::resource_id("Patient", &[&part]).unwrap();
+                let key = crate::id::id_key("Patient", &[&part]);
+                assert_eq!(cx.id_of_key(key), expected, "round {round}, key {i}");
+            }
+        }
+        assert_eq!(cx.ids.borrow().len(), IDS_KEPT);
+    }
 }
