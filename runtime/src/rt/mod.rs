@@ -196,7 +196,7 @@ pub fn nav_field<'a>(values: &[V<'a>], n: usize) -> Vals<'a> {
             let field = s.field(n);
             // One allocation for a repeating field, not one per doubling.
             out.reserve(field.repetition_count());
-            out.extend(field.repetitions().filter(|r| !r.is_empty()).map(V::Rep));
+            out.extend(repetitions(field));
         }
     }
     out
@@ -211,7 +211,12 @@ pub fn iter_field<'v, 'a: 'v>(values: &'v [V<'a>], n: usize) -> impl Iterator<It
             V::Segment(s) => Some(s.field(n)),
             _ => None,
         })
-        .flat_map(|field| field.repetitions().filter(|r| !r.is_empty()).map(V::Rep))
+        .flat_map(repetitions)
+}
+
+/// A field's non-empty repetitions, as values.
+fn repetitions<'a>(field: crate::er7::Field<'a>) -> impl Iterator<Item = V<'a>> {
+    field.repetitions().filter(|r| !r.is_empty()).map(V::Rep)
 }
 
 /// `Nav::Component`: component `n` of repetitions, subcomponent `n` of
