@@ -147,10 +147,14 @@ impl Dest {
         self.written.borrow_mut().extend(inner.written.take());
     }
 
-    /// Records that a rule sets `name`; returns whether it is the first
-    /// that can (so the member is surely missing).
-    fn first_write(&self, name: &str) -> bool {
-        let new = self.written.borrow_mut().insert(name.to_owned());
+    /// Records that a rule writes `target` (its first step names the
+    /// object's member); returns whether it is the first rule that can (so
+    /// the member is surely missing).
+    fn writes(&self, target: &[TargetStep]) -> bool {
+        let Some(step) = target.first() else {
+            return false;
+        };
+        let new = self.written.borrow_mut().insert(step.name.clone());
         new && !self.looping
     }
 }
@@ -492,10 +496,10 @@ impl<'p> Gen<'p> {
                 let value_code = self.expr(value, 0)?;
                 let counts = !matches!(value, Expr::Const(_)) || conditional;
                 // One step, not indexed: written in place.
-                let first = target.first().map(|step| into.first_write(&step.name));
+                let new = into.writes(target);
                 if let [step] = target.as_slice() {
                     let name = step.name.as_str();
-                    let member = if first == Some(true) {
+                    let member = if new {
                         quote! { ::ferry_runtime::rt::Member::New }
                     } else {
                         quote! { ::ferry_runtime::rt::Member::Lookup }
@@ -539,9 +543,7 @@ impl<'p> Gen<'p> {
                 }
             }
             Op::Object { target, body } => {
-                if let Some(step) = target.first() {
-                    into.first_write(&step.name);
-                }
+                into.writes(target);
                 let target = target_tokens(target);
                 self.object(body, |inner, count| {
                     let result = if conditional {
@@ -563,9 +565,7 @@ impl<'p> Gen<'p> {
             } => {
                 let (source, owned) = self.each_source(source)?;
                 let slot = format_ident!("s{}", slot.0);
-                if let Some(step) = target.first() {
-                    into.first_write(&step.name);
-                }
+                into.writes(target);
                 let target = target_tokens(target);
                 let outs = self.fresh("outs");
                 let item = self.fresh("item");
@@ -575,18 +575,11 @@ impl<'p> Gen<'p> {
                         #count.max(1)
                     }
                 })?;
-                let by_ref = owned.then(|| quote! { let #item = &#item; });
+                let each = each_loop(&item, &source, owned, &slot, &build);
                 quote! {{
                     let mut #outs = ::ferry_runtime::rt::Outs::new();
                     let mut derived = 0usize;
-                    for #item in #source {
-                        #by_ref
-                        if !::ferry_runtime::rt::present(#item) {
-                            continue;
-                        }
-                        #slot = ::ferry_runtime::rt::one(#item.clone());
-                        derived += #build;
-                    }
+                    #each
                     ::ferry_runtime::rt::place(cx, #object, #target, #outs);
                     derived
                 }}
@@ -598,17 +591,10 @@ impl<'p> Gen<'p> {
                 let looped = into.inner(true);
                 let rules = self.block(body, &looped, true)?;
                 into.merge(&looped);
-                let by_ref = owned.then(|| quote! { let #item = &#item; });
+                let each = each_loop(&item, &source, owned, &slot, &rules);
                 quote! {{
                     let mut derived = 0usize;
-                    for #item in #source {
-                        #by_ref
-                        if !::ferry_runtime::rt::present(#item) {
-                            continue;
-                        }
-                        #slot = ::ferry_runtime::rt::one(#item.clone());
-                        derived += #rules;
-                    }
+                    #each
                     derived
                 }}
             }
@@ -904,6 +890,28 @@ impl<'p> Gen<'p> {
                 }}
             }
         })
+    }
+}
+
+/// The loop of an `each`: `body` (adding to `derived`) once per present
+/// item of `source`, bound to `slot`; `owned` items are borrowed first.
+fn each_loop(
+    item: &Ident,
+    source: &TokenStream,
+    owned: bool,
+    slot: &Ident,
+    body: &TokenStream,
+) -> TokenStream {
+    let by_ref = owned.then(|| quote! { let #item = &#item; });
+    quote! {
+        for #item in #source {
+            #by_ref
+            if !::ferry_runtime::rt::present(#item) {
+                continue;
+            }
+            #slot = ::ferry_runtime::rt::one(#item.clone());
+            derived += #body;
+        }
     }
 }
 
