@@ -689,10 +689,9 @@ macro_rules! leaf_methods {
         /// an escape sequence or a Latin-1 byte forced a copy. The explicit
         /// null reads as `""` (two quote characters); test [`Self::is_null`].
         pub fn text(&self) -> Cow<'m, str> {
-            if self.literal {
-                return self.ctx.charset.decode(Cow::Borrowed(self.raw));
-            }
-            if !self.ctx.escapes {
+            // Literal fields (MSH-1, MSH-2) are never unescaped; nor is
+            // anything in a message without an escape character after MSH-2.
+            if self.literal || !self.ctx.escapes {
                 return self.ctx.charset.decode(Cow::Borrowed(self.raw));
             }
             self.ctx
