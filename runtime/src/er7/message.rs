@@ -35,12 +35,10 @@ pub struct MessageIndex {
     ctx: Ctx,
 }
 
-/// The per-message facts besides the offsets.
+/// Where the last parsed message stands in its input (the rest of what it
+/// found is in the index's context).
 #[derive(Clone, Copy, Debug)]
 struct Header {
-    delimiters: Delimiters,
-    charset: Charset,
-    ordinal: Option<u32>,
     base: usize,
     len: usize,
 }
@@ -60,10 +58,6 @@ impl ParsedMessage<'_> {
             bytes: &[],
             segments: &[],
             fields: &[],
-            delimiters: Delimiters::default(),
-            charset: Charset::Unspecified,
-            ordinal: None,
-            base: 0,
             ctx: &NO_CTX,
         })
     }
@@ -78,10 +72,6 @@ impl MessageIndex {
             bytes: bytes.get(h.base..h.base + h.len)?,
             segments: &self.segments,
             fields: &self.fields,
-            delimiters: h.delimiters,
-            charset: h.charset,
-            ordinal: h.ordinal,
-            base: h.base,
             ctx: &self.ctx,
         })
     }
@@ -155,46 +145,34 @@ impl MessageIndex {
             len: bytes.len() as u32,
             escapes: escapes_after_msh2(bytes, &delimiters),
         };
+        // MSH-18 is read with the default character set, then decides it.
         let header_ctx = ctx;
-        let mut msg = Message {
+        let msg = Message {
             bytes,
             segments: &self.segments,
             fields: &self.fields,
-            delimiters,
-            charset: self.default_charset,
-            ordinal,
-            base,
             ctx: &header_ctx,
         };
         let msh18 = msg.header_field(18);
         let declared = msh18.repetition(1).raw();
         match Charset::from_msh18(declared) {
             Ok(Charset::Unspecified) => {}
-            Ok(c) => msg.charset = c,
+            Ok(c) => ctx.charset = c,
             Err(e) => return Err(Error::new(e.kind().clone(), msh18.location())),
         }
-        if let Some(at) = msg.charset.first_invalid(bytes) {
+        if let Some(at) = ctx.charset.first_invalid(bytes) {
             let loc = msg.locate(at);
-            return Err(Error::new(Kind::InvalidEncoding(msg.charset.name()), loc));
+            return Err(Error::new(Kind::InvalidEncoding(ctx.charset.name()), loc));
         }
-        let header = Header {
-            delimiters: msg.delimiters,
-            charset: msg.charset,
-            ordinal,
+        self.header = Some(Header {
             base,
             len: bytes.len(),
-        };
-        self.header = Some(header);
-        ctx.charset = msg.charset;
+        });
         self.ctx = ctx;
         Ok(Message {
             bytes,
             segments: &self.segments,
             fields: &self.fields,
-            delimiters,
-            charset: msg.charset,
-            ordinal,
-            base,
             ctx: &self.ctx,
         })
     }
@@ -330,11 +308,7 @@ pub struct Message<'m> {
     bytes: &'m [u8],
     segments: &'m [SegmentEntry],
     fields: &'m [u32],
-    delimiters: Delimiters,
-    charset: Charset,
-    ordinal: Option<u32>,
-    /// Offset of `bytes` in what the caller passed (BOM/framing skipped).
-    base: usize,
+    /// Delimiters, character set, ordinal and offset in the input.
     ctx: &'m Ctx,
 }
 
@@ -428,12 +402,12 @@ impl<'m> Message<'m> {
 
     /// The delimiters from MSH-1/MSH-2.
     pub fn delimiters(&self) -> Delimiters {
-        self.delimiters
+        self.ctx.delimiters
     }
 
     /// The character set (MSH-18, or the index's default).
     pub fn charset(&self) -> Charset {
-        self.charset
+        self.ctx.charset
     }
 
     /// Number of segments.
@@ -531,8 +505,8 @@ impl<'m> Message<'m> {
     /// The location of byte `offset` of the message: segment, occurrence,
     /// field and span of that field.
     pub fn locate(&self, offset: usize) -> Location {
-        let mut loc = Location::at_span(offset, offset + 1).offset_by(self.base);
-        loc.message = self.ordinal;
+        let mut loc = Location::at_span(offset, offset + 1).offset_by(self.ctx.base as usize);
+        loc.message = self.ctx.ordinal;
         let i = self.segments.partition_point(|e| (e.end as usize) < offset);
         if let Some(seg) = self.segment_at(i)
             && (seg.start as usize) <= offset
