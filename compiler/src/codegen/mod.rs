@@ -19,6 +19,8 @@ use quote::{format_ident, quote};
 
 use crate::ir::*;
 
+mod stream;
+
 /// Why a program could not be turned into Rust.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CodegenError {
@@ -105,6 +107,8 @@ struct Gen<'p> {
     program: &'p Program,
     /// A counter for fresh local names.
     fresh: u32,
+    /// Which maps stream their output (by map index).
+    streams: Vec<bool>,
 }
 
 /// Where the rules of a block write.
@@ -161,7 +165,24 @@ impl Dest {
 
 impl<'p> Gen<'p> {
     fn new(program: &'p Program) -> Gen<'p> {
-        Gen { program, fresh: 0 }
+        let mut g = Gen {
+            program,
+            fresh: 0,
+            streams: program.maps.iter().map(stream::streamable).collect(),
+        };
+        // A map the proof accepts may still hold a check the streamed
+        // rules cannot make; it keeps the document model. Whether a map
+        // streams does not depend on its callees, so one pass settles it.
+        for (i, map) in program.maps.iter().enumerate() {
+            if g.streams.get(i) == Some(&true)
+                && !matches!(g.stream_map(i, map), Ok(Some(_)))
+                && let Some(s) = g.streams.get_mut(i)
+            {
+                *s = false;
+            }
+        }
+        g.fresh = 0;
+        g
     }
 
     fn fresh(&mut self, what: &str) -> Ident {
@@ -176,7 +197,7 @@ impl<'p> Gen<'p> {
             let Some(map) = self.program.map(id) else {
                 continue;
             };
-            let entry = self.entry(map)?;
+            let entry = self.entry(id, map)?;
             if !entry.is_empty() {
                 for suffix in ["", "_with", "_value"] {
                     let name = format!("{}{suffix}", map.name);
@@ -196,6 +217,7 @@ impl<'p> Gen<'p> {
         }
         for (i, map) in self.program.maps.iter().enumerate() {
             items.push(self.map(i, map)?);
+            items.extend(self.stream_map(i, map)?);
         }
         for (i, table) in self.program.tables.iter().enumerate() {
             items.push(table_fn(i, table));
@@ -261,7 +283,7 @@ impl<'p> Gen<'p> {
 
     // ----------------------------------------------------------- entries
 
-    fn entry(&self, map: &MapPlan) -> Result<TokenStream, CodegenError> {
+    fn entry(&self, id: MapId, map: &MapPlan) -> Result<TokenStream, CodegenError> {
         let name = ident(&map.name)?;
         let with = ident(&format!("{}_with", map.name))?;
         let value_fn = ident(&format!("{}_value", map.name))?;
@@ -276,10 +298,43 @@ impl<'p> Gen<'p> {
                 #with(input, out, &::ferry_runtime::Options::default())
             }
         };
-        let run = quote! {
-            let start = out.len();
-            ::ferry_runtime::rt::emit(out, &cx, object);
-            ::std::result::Result::Ok(::ferry_runtime::Outcome::new(out.len() - start))
+        // Runs the map over `source` in a context over `segments`, and
+        // appends its JSON: streamed, or built as a document and written.
+        let run = |segments: TokenStream, source: TokenStream| {
+            if self.streams.get(id.0 as usize) == Some(&true) {
+                let streamed = stream::stream_ident(&map.name);
+                quote! {
+                    let cx = ::ferry_runtime::rt::Ctx::streaming(#segments, &tree, 1, options.time_zone.as_ref());
+                    let start = out.len();
+                    let result = {
+                        let mut sink = ::ferry_runtime::rt::Sink::new(out);
+                        let object = sink.root();
+                        let result = #streamed(&cx, &mut sink, object, [#source]);
+                        if result.is_ok() {
+                            sink.close(object, true);
+                        }
+                        result
+                    };
+                    match result {
+                        ::std::result::Result::Ok(()) => {
+                            ::std::result::Result::Ok(::ferry_runtime::Outcome::new(out.len() - start))
+                        }
+                        ::std::result::Result::Err(rejection) => {
+                            // Nothing of a rejected message stays in the output.
+                            out.truncate(start);
+                            ::std::result::Result::Err(rejection)
+                        }
+                    }
+                }
+            } else {
+                quote! {
+                    let cx = ::ferry_runtime::rt::Ctx::new(#segments, &tree, 1, options.time_zone.as_ref());
+                    let object = #inner(&cx, [#source])?;
+                    let start = out.len();
+                    ::ferry_runtime::rt::emit(out, &cx, object);
+                    ::std::result::Result::Ok(::ferry_runtime::Outcome::new(out.len() - start))
+                }
+            }
         };
         // `NAME` and `NAME_with`, the latter running `body`.
         let entries = |doc: &str, body: TokenStream| {
@@ -307,7 +362,6 @@ impl<'p> Gen<'p> {
                         .map_err(::ferry_runtime::Rejection::from)?;
                     let segments = ::ferry_runtime::rt::segments(&message);
                     #rest
-                    #run
                 })
             }
         };
@@ -315,6 +369,10 @@ impl<'p> Gen<'p> {
             Some(SourcePlan::Message(structure)) => {
                 let s_name = structure.name();
                 let s_ident = structure_ident(s_name)?;
+                let group = run(
+                    quote! { &segments },
+                    quote! { ::ferry_runtime::rt::one(::ferry_runtime::rt::V::Group(0)) },
+                );
                 let doc = format!(
                     " Map `{shown}`: one HL7 v2 {s_name} message (ER7) → FHIR {target} JSON, appended to `out`."
                 );
@@ -324,13 +382,16 @@ impl<'p> Gen<'p> {
                         ::ferry_runtime::rt::check_message_type(#s_name, by_event, &segments, 1)?;
                         let ids: ::std::vec::Vec<&[u8]> = segments.iter().map(|s| s.id()).collect();
                         let tree = ::ferry_runtime::rt::structure::place(#s_ident, &ids);
-                        let cx = ::ferry_runtime::rt::Ctx::new(&segments, &tree, 1, options.time_zone.as_ref());
-                        let object = #inner(&cx, [::ferry_runtime::rt::one(::ferry_runtime::rt::V::Group(0))])?;
+                        #group
                     }),
                 )
             }
             Some(SourcePlan::Segment(id)) => {
                 let id = id.as_str();
+                let segment = run(
+                    quote! { &segments },
+                    quote! { ::ferry_runtime::rt::first_segment(&segments, #id) },
+                );
                 let doc = format!(
                     " Map `{shown}`: the first {id} segment of one HL7 v2 message (ER7) → FHIR {target} JSON, appended to `out`."
                 );
@@ -338,8 +399,7 @@ impl<'p> Gen<'p> {
                     &doc,
                     hl7(quote! {
                         let tree = ::ferry_runtime::rt::Tree::default();
-                        let cx = ::ferry_runtime::rt::Ctx::new(&segments, &tree, 1, options.time_zone.as_ref());
-                        let object = #inner(&cx, [::ferry_runtime::rt::first_segment(&segments, #id)])?;
+                        #segment
                     }),
                 )
             }
@@ -350,6 +410,10 @@ impl<'p> Gen<'p> {
                 };
                 let doc = format!(
                     " Map `{shown}`: one {what} {kind} JSON document → FHIR {target} JSON, appended to `out`."
+                );
+                let json = run(
+                    quote! { &[] },
+                    quote! { ::ferry_runtime::rt::one(::ferry_runtime::rt::V::Json(value)) },
                 );
                 let entries = entries(
                     &doc,
@@ -369,9 +433,7 @@ impl<'p> Gen<'p> {
                         options: &::ferry_runtime::Options,
                     ) -> ::std::result::Result<::ferry_runtime::Outcome, ::ferry_runtime::Rejection> {
                         let tree = ::ferry_runtime::rt::Tree::default();
-                        let cx = ::ferry_runtime::rt::Ctx::new(&[], &tree, 1, options.time_zone.as_ref());
-                        let object = #inner(&cx, [::ferry_runtime::rt::one(::ferry_runtime::rt::V::Json(value))])?;
-                        #run
+                        #json
                     }
                 }
             }
@@ -414,7 +476,7 @@ impl<'p> Gen<'p> {
         let doc = format!(" Map `{}` (map #{index}).", map.name);
         Ok(quote! {
             #[doc = #doc]
-            #[allow(unused_mut, unused_variables, unused_assignments, clippy::let_and_return)]
+            #[allow(dead_code, unused_mut, unused_variables, unused_assignments, clippy::let_and_return)]
             fn #name<'a>(
                 cx: &::ferry_runtime::rt::Ctx<'a>,
                 sources: [::ferry_runtime::rt::Vals<'a>; #n],
@@ -598,14 +660,7 @@ impl<'p> Gen<'p> {
                     derived
                 }}
             }
-            Op::Let { slot, value } => {
-                let value = self.expr(value, 0)?;
-                let slot = format_ident!("s{}", slot.0);
-                quote! {{
-                    #slot = #value;
-                    0usize
-                }}
-            }
+            Op::Let { .. } | Op::RequireSource { .. } => self.rule_without_output(op)?,
             Op::When {
                 cond,
                 then,
@@ -643,6 +698,20 @@ impl<'p> Gen<'p> {
                     0usize
                 }}
             }
+        })
+    }
+
+    /// A `let` or a `require` of a source value: rules that write nothing.
+    fn rule_without_output(&mut self, op: &Op) -> Result<TokenStream, CodegenError> {
+        Ok(match op {
+            Op::Let { slot, value } => {
+                let value = self.expr(value, 0)?;
+                let slot = format_ident!("s{}", slot.0);
+                quote! {{
+                    #slot = #value;
+                    0usize
+                }}
+            }
             Op::RequireSource {
                 value,
                 what,
@@ -655,6 +724,7 @@ impl<'p> Gen<'p> {
                     0usize
                 }}
             }
+            _ => return Err(error("a rule that writes output, where none was expected")),
         })
     }
 

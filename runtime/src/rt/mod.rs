@@ -18,14 +18,16 @@
 
 mod builtin;
 mod out;
+mod sink;
 pub mod structure;
 mod value;
 
 pub use builtin::{Builtin, call};
 pub use out::{
     Doc, Member, Mode, Out, Outs, Placed, Require, Step, Val, append_member, check_require,
-    check_required, emit, has_path, place, set_member,
+    check_required, emit, has_path, place, required_error, set_member,
 };
+pub use sink::{At, Sink, key};
 pub use structure::{Node, Tree};
 pub use value::{
     Compare, Obj, V, compare, dtm_text, in_options, into_out, is_null, json_out, present, text,
@@ -106,12 +108,38 @@ impl<'a> Ctx<'a> {
         time_zone: Option<&'a TimeZone>,
     ) -> Ctx<'a> {
         Ctx {
+            doc: std::cell::RefCell::new(Doc::with_capacity(512)),
+            ..Ctx::new_with(segments, tree, message, time_zone)
+        }
+    }
+
+    fn new_with(
+        segments: &'a [Segment<'a>],
+        tree: &'a Tree,
+        message: u32,
+        time_zone: Option<&'a TimeZone>,
+    ) -> Ctx<'a> {
+        Ctx {
             segments,
             tree,
             message,
             time_zone,
-            doc: std::cell::RefCell::new(Doc::with_capacity(512)),
+            doc: std::cell::RefCell::new(Doc::default()),
             ids: std::cell::RefCell::new(Vec::new()),
+        }
+    }
+
+    /// A context for one message whose maps stream their output
+    /// ([`Sink`]): the document is left empty until a value needs it.
+    pub fn streaming(
+        segments: &'a [Segment<'a>],
+        tree: &'a Tree,
+        message: u32,
+        time_zone: Option<&'a TimeZone>,
+    ) -> Ctx<'a> {
+        Ctx {
+            doc: std::cell::RefCell::new(Doc::default()),
+            ..Ctx::new_with(segments, tree, message, time_zone)
         }
     }
 

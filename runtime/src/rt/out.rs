@@ -524,6 +524,12 @@ pub fn check_required(
     ))
 }
 
+/// The rejection of a required element the completed object lacks (as
+/// [`check_required`] and [`check_require`] make it).
+pub fn required_error(cx: &Ctx<'_>, path: &str, reason: Option<&str>) -> Rejection {
+    Rejection::new("REQUIRED", cx.here(), required_reason(path, reason))
+}
+
 fn required_reason(path: &str, reason: Option<&str>) -> String {
     match reason {
         Some(reason) => format!("{path}: {reason}"),
@@ -573,7 +579,7 @@ pub fn emit(out: &mut Vec<u8>, cx: &Ctx<'_>, root: Out) {
 
 /// Appends the node's JSON; `false`, with nothing appended, when there is
 /// nothing to write.
-fn write_value(out: &mut Vec<u8>, doc: &Doc<'_>, o: Out) -> bool {
+pub(super) fn write_value(out: &mut Vec<u8>, doc: &Doc<'_>, o: Out) -> bool {
     let Some(node) = doc.get(o) else {
         return false;
     };
@@ -605,6 +611,16 @@ fn write_value(out: &mut Vec<u8>, doc: &Doc<'_>, o: Out) -> bool {
             out.push(if object { b'}' } else { b']' });
             true
         }
+        leaf => write_leaf(out, leaf),
+    }
+}
+
+/// Appends a primitive's JSON; `false`, with nothing appended, when there
+/// is nothing to write (an empty string, a number FHIR cannot hold).
+/// Objects and arrays write nothing here.
+pub(super) fn write_leaf(out: &mut Vec<u8>, val: &Val<'_>) -> bool {
+    match val {
+        Val::Obj | Val::Arr => false,
         Val::Str(s) => {
             if s.is_empty() {
                 return false;
