@@ -1,7 +1,8 @@
 //! Compiles every spec in `specs/` through the public build API, as a user's
 //! `build.rs` would, plus `codegen/evil.ferry`, whose strings try to inject
-//! code into the generated Rust, and `codegen/members.ferry`, whose rules
-//! write members in loops, in branches and twice.
+//! code into the generated Rust, `codegen/members.ferry`, whose rules
+//! write members in loops, in branches and twice, and `codegen/stream.ferry`,
+//! whose maps are streamed.
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     ferry_compiler::Build::new().spec("../specs").compile()?;
@@ -12,6 +13,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     ferry_compiler::Build::new()
         .spec("codegen/members.ferry")
         .include_file("member_writes.rs")
+        .compile()?;
+    ferry_compiler::Build::new()
+        .spec("codegen/stream.ferry")
+        .include_file("streamed.rs")
         .compile()?;
     Ok(())
 }

@@ -25,6 +25,12 @@ pub mod member_writes {
     ferry_runtime::include_generated!("member_writes.rs");
 }
 
+/// `codegen/stream.ferry`: maps written straight into the output, with
+/// members continued across rules, objects dropped, checks met and missed.
+pub mod streamed {
+    ferry_runtime::include_generated!("streamed.rs");
+}
+
 /// The shared HL7 v2 sample data (`../shared/data/hl7v2`), which the tests
 /// read where it is present.
 pub mod shared {

@@ -20,6 +20,7 @@ use ferry_runtime::{Options, Outcome, Rejection};
 use ferry_tests::generated::{adt_a01, oru_r01, session};
 use ferry_tests::member_writes::members;
 use ferry_tests::messages::Generator;
+use ferry_tests::streamed::stream;
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 
@@ -39,12 +40,17 @@ fn program(spec: &str) -> Program {
 static ADT: LazyLock<Program> = LazyLock::new(|| program("hl7v2/adt_a01.ferry"));
 static ORU: LazyLock<Program> = LazyLock::new(|| program("hl7v2/oru_r01.ferry"));
 static SESSION: LazyLock<Program> = LazyLock::new(|| program("telehealth/session.ferry"));
-static MEMBERS: LazyLock<Program> = LazyLock::new(|| {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("codegen/members.ferry");
-    ferry_compiler::check::compile("members.ferry", &std::fs::read(path).unwrap())
-        .unwrap_or_else(|f| panic!("members.ferry: {:?}", f.diagnostics))
+static MEMBERS: LazyLock<Program> = LazyLock::new(|| codegen_program("members.ferry"));
+static STREAM: LazyLock<Program> = LazyLock::new(|| codegen_program("stream.ferry"));
+
+fn codegen_program(name: &str) -> Program {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("codegen")
+        .join(name);
+    ferry_compiler::check::compile(name, &std::fs::read(path).unwrap())
+        .unwrap_or_else(|f| panic!("{name}: {:?}", f.diagnostics))
         .program
-});
+}
 
 fn options(zone: bool) -> Options {
     Options {
@@ -318,12 +324,57 @@ proptest! {
         same(&MEMBERS, "person", members::person_with, record.as_bytes(), &options(false))?;
     }
 
+    /// Streamed maps: arrays continued over rules, items and objects
+    /// dropped, `require`s and required elements met and missed, a map
+    /// that keeps the document model called from streamed ones.
+    #[test]
+    fn streamed_maps_equal_the_interpreter(record in visit_record()) {
+        same(&STREAM, "visit", stream::visit_with, record.as_bytes(), &options(true))?;
+    }
+
     /// Session records with fields present, absent, of the wrong type or
     /// outside their enumeration.
     #[test]
     fn generated_session_equals_the_interpreter(record in session_record()) {
         same(&SESSION, "session_encounter", session::session_encounter_with, record.as_bytes(), &options(true))?;
     }
+}
+
+/// The streamed `visit` map, read back: the three `identifier[]` rules fill
+/// one array in rule order, items whose rules read nothing are dropped
+/// (the code-less parts), `period` is continued over two rules, `person`
+/// (not streamed: it sets `display` twice) keeps the later value; a missed
+/// `require` and a dropped required `class` reject with their reasons.
+#[test]
+fn streamed_visit_writes_what_its_rules_say() {
+    let visit = r#"{"id":"V-1","state":"done","start":"2026-03-01T10:00:00Z","end":"2026-03-01T11:00:00Z","parts":[{"code":"A"},{},{"note":"n"}],"who":"Dr","alias":"Al"}"#;
+    let out = generate(stream::visit_with, visit.as_bytes(), &options(true)).unwrap();
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        concat!(
+            r#"{"resourceType":"Encounter","id":"V-1","status":"finished","#,
+            r#""class":{"system":"http://terminology.hl7.org/CodeSystem/v3-ActCode","code":"Dr"},"#,
+            r#""identifier":[{"value":"V-1"},{"value":"A","system":"urn:test:part"},{"value":"Al"}],"#,
+            r#""type":[{"coding":[{"system":"urn:test:type","code":"A"}]},{"text":"n"}],"#,
+            r#""reasonCode":[{"text":"n"}],"#,
+            r#""period":{"start":"2026-03-01T10:00:00Z","end":"2026-03-01T11:00:00Z"},"#,
+            r#""serviceProvider":{"display":"Dr","identifier":{"value":"V-1"}},"#,
+            r#""subject":{"display":"Al"}}"#
+        )
+    );
+    let no_end = r#"{"id":"V-1","state":"done","start":"2026-03-01T10:00:00Z","who":"Dr"}"#;
+    let e = generate(stream::visit_with, no_end.as_bytes(), &options(true)).unwrap_err();
+    assert_eq!(e.code, "REQUIRED");
+    assert_eq!(
+        e.reason,
+        "Encounter.period.end: a finished visit needs its end"
+    );
+    let no_class = r#"{"id":"V-1","state":"open","start":"2026-03-01T10:00:00Z"}"#;
+    let e = generate(stream::visit_with, no_class.as_bytes(), &options(true)).unwrap_err();
+    assert_eq!(
+        e.reason,
+        "Encounter.class is required, and the message gives no value for it"
+    );
 }
 
 /// The share of generated messages that convert is not negligible: the
@@ -389,6 +440,64 @@ fn person_record() -> impl Strategy<Value = String> {
             put("born", born.map(str::to_owned));
             put("family", family.map(str::to_owned));
             put("contacts", contacts.map(|c| format!("[{}]", c.join(","))));
+            format!("{{{}}}", members.join(","))
+        })
+}
+
+fn visit_record() -> impl Strategy<Value = String> {
+    let text = || {
+        proptest::option::of(prop_oneof![
+            Just("\"V-1\""),
+            Just("\"\""),
+            Just("\"a\\\"b\""),
+            Just("7")
+        ])
+    };
+    let part = (text(), text()).prop_map(|(code, note)| {
+        let mut members = Vec::new();
+        if let Some(c) = code {
+            members.push(format!("\"code\":{c}"));
+        }
+        if let Some(n) = note {
+            members.push(format!("\"note\":{n}"));
+        }
+        format!("{{{}}}", members.join(","))
+    });
+    let time = || {
+        proptest::option::of(prop_oneof![
+            Just("\"2026-03-01T10:00:00Z\""),
+            Just("\"2026-03-01\""),
+            Just("\"soon\""),
+        ])
+    };
+    (
+        text(),
+        proptest::option::of(prop_oneof![
+            Just("\"open\""),
+            Just("\"done\""),
+            Just("\"lost\""),
+            Just("\"x\"")
+        ]),
+        time(),
+        time(),
+        proptest::option::of(proptest::collection::vec(part, 0..4)),
+        text(),
+        text(),
+    )
+        .prop_map(|(id, state, start, end, parts, who, alias)| {
+            let mut members = Vec::new();
+            let mut put = |k: &str, v: Option<String>| {
+                if let Some(v) = v {
+                    members.push(format!("\"{k}\":{v}"));
+                }
+            };
+            put("id", id.map(str::to_owned));
+            put("state", state.map(str::to_owned));
+            put("start", start.map(str::to_owned));
+            put("end", end.map(str::to_owned));
+            put("parts", parts.map(|p| format!("[{}]", p.join(","))));
+            put("who", who.map(str::to_owned));
+            put("alias", alias.map(str::to_owned));
             format!("{{{}}}", members.join(","))
         })
 }

@@ -666,14 +666,14 @@ impl<'p> Gen<'p> {
                 then,
                 otherwise,
             } => {
-                let cond = self.expr_ref(cond, 0)?;
+                let cond = self.cond(cond, 0)?;
                 let (in_then, in_otherwise) = (into.inner(false), into.inner(false));
                 let then = self.block(then, &in_then, true)?;
                 let otherwise = self.block(otherwise, &in_otherwise, true)?;
                 into.merge(&in_then);
                 into.merge(&in_otherwise);
                 quote! {
-                    if ::ferry_runtime::rt::truthy(#cond) { #then } else { #otherwise }
+                    if #cond { #then } else { #otherwise }
                 }
             }
             Op::RequireTarget {
@@ -859,56 +859,99 @@ impl<'p> Gen<'p> {
                     if ::ferry_runtime::rt::coalesce_keeps(&first) { first } else { #b }
                 }}
             }
-            Expr::Compare(op, a, b) => {
-                let a = self.expr_ref(a, depth)?;
-                let b = self.expr_ref(b, depth)?;
-                let op = format_ident!("{}", format!("{op:?}"));
-                quote! {
-                    ::ferry_runtime::rt::bool_val(::ferry_runtime::rt::compare(
-                        ::ferry_runtime::rt::Compare::#op, #a, #b,
-                    ))
-                }
-            }
-            Expr::And(a, b) => {
-                let a = self.expr_ref(a, depth)?;
-                let b = self.expr_ref(b, depth)?;
-                quote! {
-                    ::ferry_runtime::rt::bool_val(
-                        ::ferry_runtime::rt::truthy(#a) && ::ferry_runtime::rt::truthy(#b)
-                    )
-                }
-            }
-            Expr::Or(a, b) => {
-                let a = self.expr_ref(a, depth)?;
-                let b = self.expr_ref(b, depth)?;
-                quote! {
-                    ::ferry_runtime::rt::bool_val(
-                        ::ferry_runtime::rt::truthy(#a) || ::ferry_runtime::rt::truthy(#b)
-                    )
-                }
-            }
-            Expr::Not(a) => {
-                let a = self.expr_ref(a, depth)?;
-                quote! { ::ferry_runtime::rt::bool_val(!::ferry_runtime::rt::truthy(#a)) }
-            }
-            Expr::In(value, options) => {
-                let value = self.expr_ref(value, depth)?;
-                let mut codes = Vec::new();
-                for o in options {
-                    codes.push(self.expr_ref(o, depth)?);
-                }
-                quote! {
-                    ::ferry_runtime::rt::bool_val(::ferry_runtime::rt::in_options(#value, &[#(#codes),*]))
-                }
+            Expr::Compare(..) | Expr::And(..) | Expr::Or(..) | Expr::Not(_) | Expr::In(..) => {
+                let b = self.cond(e, depth)?;
+                quote! { ::ferry_runtime::rt::bool_val(#b) }
             }
             Expr::If(c, t, o) => {
-                let c = self.expr_ref(c, depth)?;
+                let c = self.cond(c, depth)?;
                 let t = self.expr(t, depth)?;
                 let o = self.expr(o, depth)?;
                 quote! {
-                    if ::ferry_runtime::rt::truthy(#c) { #t } else { #o }
+                    if #c { #t } else { #o }
                 }
             }
+        })
+    }
+
+    /// An expression's truth as a `bool` (what `truthy` makes of its
+    /// values), without building boolean values: comparisons, `and`, `or`,
+    /// `not`, `in` and `valued` are tested directly.
+    fn cond(&mut self, e: &Expr, depth: u32) -> Result<TokenStream, CodegenError> {
+        Ok(match e {
+            Expr::Const(Const::Bool(b)) => quote! { #b },
+            Expr::Compare(op, a, b) => {
+                let a = self.expr_ref(a, depth)?;
+                let op = format_ident!("{}", format!("{op:?}"));
+                match &**b {
+                    Expr::Const(Const::Text(t)) => {
+                        let t = t.as_str();
+                        quote! {
+                            ::ferry_runtime::rt::compare_text(::ferry_runtime::rt::Compare::#op, #a, #t)
+                        }
+                    }
+                    b => {
+                        let b = self.expr_ref(b, depth)?;
+                        quote! {
+                            ::ferry_runtime::rt::compare(::ferry_runtime::rt::Compare::#op, #a, #b)
+                        }
+                    }
+                }
+            }
+            // Operands that are operators themselves are parenthesized; the
+            // whole condition is not (an `if` takes it bare).
+            Expr::And(a, b) => {
+                let a = self.operand(a, depth)?;
+                let b = self.operand(b, depth)?;
+                quote! { #a && #b }
+            }
+            Expr::Or(a, b) => {
+                let a = self.operand(a, depth)?;
+                let b = self.operand(b, depth)?;
+                quote! { #a || #b }
+            }
+            Expr::Not(a) => {
+                let a = self.operand(a, depth)?;
+                quote! { !#a }
+            }
+            Expr::In(value, options) => {
+                let value = self.expr_ref(value, depth)?;
+                let texts: Option<Vec<&str>> = options
+                    .iter()
+                    .map(|o| match o {
+                        Expr::Const(Const::Text(t)) => Some(t.as_str()),
+                        _ => None,
+                    })
+                    .collect();
+                match texts {
+                    Some(texts) => quote! { ::ferry_runtime::rt::in_texts(#value, &[#(#texts),*]) },
+                    None => {
+                        let mut codes = Vec::new();
+                        for o in options {
+                            codes.push(self.expr_ref(o, depth)?);
+                        }
+                        quote! { ::ferry_runtime::rt::in_options(#value, &[#(#codes),*]) }
+                    }
+                }
+            }
+            // `valued(x)`: whether x has a present value.
+            Expr::Call(Builtin::Valued, args) if args.len() == 1 => {
+                let arg = self.expr_ref(&args[0], depth)?;
+                quote! { ::ferry_runtime::rt::coalesce_keeps(#arg) }
+            }
+            other => {
+                let values = self.expr_ref(other, depth)?;
+                quote! { ::ferry_runtime::rt::truthy(#values) }
+            }
+        })
+    }
+
+    /// [`Gen::cond`] as an operand of `&&`, `||` or `!`.
+    fn operand(&mut self, e: &Expr, depth: u32) -> Result<TokenStream, CodegenError> {
+        let c = self.cond(e, depth)?;
+        Ok(match e {
+            Expr::And(..) | Expr::Or(..) | Expr::Not(_) => quote! { (#c) },
+            _ => c,
         })
     }
 
@@ -948,11 +991,11 @@ impl<'p> Gen<'p> {
             Nav::All => quote! { ::ferry_runtime::rt::vals(#values) },
             Nav::Where(cond) => {
                 let cur = format_ident!("cur{}", depth + 1);
-                let cond = self.expr_ref(cond, depth + 1)?;
+                let cond = self.cond(cond, depth + 1)?;
                 quote! {{
                     let mut kept = ::ferry_runtime::rt::Vals::new();
                     for #cur in #values {
-                        if ::ferry_runtime::rt::truthy(#cond) {
+                        if #cond {
                             kept.push(#cur.clone());
                         }
                     }

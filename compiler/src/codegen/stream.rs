@@ -536,6 +536,10 @@ impl Gen<'_> {
                             usize::from(sink.close_full(#inner))
                         }}
                     }
+                    Expr::Const(Const::Text(t)) if last.mode == Mode::Single => {
+                        let t = t.as_str();
+                        quote! { sink.text(#parent, #name, #t) }
+                    }
                     _ => {
                         let value = self.expr(value, 0)?;
                         let call = match last.mode {
@@ -639,11 +643,11 @@ impl Gen<'_> {
                 then,
                 otherwise,
             } => {
-                let cond = self.expr_ref(cond, 0)?;
+                let cond = self.cond(cond, 0)?;
                 let then = self.sblock(then, d, true)?;
                 let otherwise = self.sblock(otherwise, d, true)?;
                 quote! {
-                    if ::ferry_runtime::rt::truthy(#cond) { #then } else { #otherwise }
+                    if #cond { #then } else { #otherwise }
                 }
             }
             Op::RequireTarget { .. } => {
@@ -664,4 +668,88 @@ impl Gen<'_> {
 /// the document model).
 fn not_streamed() -> CodegenError {
     error("not streamed")
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
+
+    use super::*;
+
+    /// Which maps of a spec the proof streams, by name.
+    fn streamed(spec: &str) -> Vec<(String, bool)> {
+        let text = format!(
+            "use fhir \"R4\"\nrecord R {{\n  a?: string\n  b?: string\n  t?: datetime\n  xs?: [string]\n}}\n{spec}"
+        );
+        let checked = crate::check::compile("t.ferry", text.as_bytes())
+            .unwrap_or_else(|f| panic!("{:?}", f.diagnostics));
+        checked
+            .program
+            .maps
+            .iter()
+            .map(|m| (m.name.clone(), streamable(m)))
+            .collect()
+    }
+
+    fn one(spec: &str) -> bool {
+        streamed(spec)[0].1
+    }
+
+    #[test]
+    fn members_written_in_one_stretch_stream() {
+        // An array continued over rules and a loop; an object continued
+        // over dotted rules; one member in both branches of a `when`.
+        assert!(one("map m: R as r -> Patient {
+               identifier[] { value = r.a }
+               identifier[] = each r.xs as x { value = x }
+               each r.xs as x { name[] { family = x } }
+               address[] { city = r.a }
+               contact[].name.family = r.a
+               contact[].name.family = r.b
+               when r.a == \"x\" { gender = \"male\" } else { gender = \"female\" }
+             }"));
+        assert!(one("map m: R as r -> Encounter {
+               status = \"planned\"
+               class.code = r.a
+               class.system = r.b
+               period.start = r.t
+             }"));
+    }
+
+    #[test]
+    fn members_the_document_would_revisit_do_not_stream() {
+        let cases = [
+            // Set twice.
+            "map m: R as r -> Patient { gender = \"male\"\n gender = \"female\" }",
+            // Set again after another member.
+            "map m: R as r -> Patient { id = r.a\n identifier[] { value = r.a }\n id = r.b }",
+            // An array left for another member, then returned to.
+            "map m: R as r -> Patient { identifier[] { value = r.a }\n active = true\n identifier[] { value = r.b } }",
+            // An item addressed by position.
+            "map m: R as r -> Patient { name[] { family = r.a }\n name[1].given[] = r.b }",
+            // A loop alternating two arrays.
+            "map m: R as r -> Patient { each r.xs as x { name[] { family = x }\n address[] { city = x } } }",
+            // A dotted object left, then returned to.
+            "map m: R as r -> Encounter { status = \"planned\"\n class.code = r.a\n period.start = r.t\n class.system = r.b }",
+            // A member set over an object a dotted rule opened.
+            "map m: R as r -> Encounter { status = \"planned\"\n class.code = r.a\n class { system = r.b } }",
+            // Different members in the branches, then one of them again.
+            "map m: R as r -> Patient { when r.a == \"x\" { gender = \"male\" } else { active = true }\n gender = \"female\" }",
+        ];
+        for spec in cases {
+            assert!(!one(spec), "streamed: {spec}");
+        }
+    }
+
+    #[test]
+    fn each_map_is_judged_on_its_own() {
+        let maps = streamed(
+            "map outer: R as r -> Encounter { status = \"planned\"\n class.code = r.a\n subject = inner(r) }
+             map inner: R as r -> Reference { display = r.a\n display = r.b }",
+        );
+        assert_eq!(
+            maps,
+            [("outer".to_owned(), true), ("inner".to_owned(), false)]
+        );
+    }
 }

@@ -30,8 +30,8 @@ pub use out::{
 pub use sink::{At, Sink, key};
 pub use structure::{Node, Tree};
 pub use value::{
-    Compare, Obj, V, compare, dtm_text, in_options, into_out, is_null, json_out, present, text,
-    truthy,
+    Compare, Obj, V, compare, compare_text, dtm_text, in_options, in_texts, into_out, is_null,
+    json_out, present, text, truthy,
 };
 
 use crate::convert::TimeZone;

@@ -223,8 +223,9 @@ impl<'o> Sink<'o> {
         kept
     }
 
-    /// A text member (`resourceType`; `key` is `"name":`).
-    pub fn text(&mut self, obj: At, key: &'static str, text: &str) {
+    /// A text member (`resourceType`, a constant; `key` is `"name":`).
+    /// Returns 1 when it is written, 0 for empty text.
+    pub fn text(&mut self, obj: At, key: &'static str, text: &str) -> usize {
         let start = self.key(obj, key);
         let wrote = !text.is_empty();
         if wrote {
@@ -236,6 +237,7 @@ impl<'o> Sink<'o> {
             f.any |= wrote;
             f.full |= wrote;
         }
+        usize::from(wrote)
     }
 }
 

@@ -138,7 +138,16 @@ pub fn truthy(values: &[V<'_>]) -> bool {
 /// `a == b`, `a < b`...: texts compared, as numbers when both are numbers
 /// and the operator orders.
 pub fn compare(op: Compare, a: &[V<'_>], b: &[V<'_>]) -> bool {
-    let (a, b) = (a.first().and_then(text), b.first().and_then(text));
+    compare_texts(op, a.first().and_then(text), b.first().and_then(text))
+}
+
+/// [`compare`] with a text constant on the right (`x == "MR"`).
+pub fn compare_text(op: Compare, a: &[V<'_>], b: &str) -> bool {
+    let b = (!b.is_empty()).then_some(Cow::Borrowed(b));
+    compare_texts(op, a.first().and_then(text), b)
+}
+
+fn compare_texts(op: Compare, a: Option<Cow<'_, str>>, b: Option<Cow<'_, str>>) -> bool {
     let ordering = || match (&a, &b) {
         (Some(x), Some(y)) => match (x.parse::<f64>(), y.parse::<f64>()) {
             (Ok(p), Ok(q)) => p.partial_cmp(&q),
@@ -182,6 +191,14 @@ pub fn in_options(value: &[V<'_>], options: &[&[V<'_>]]) -> bool {
     options
         .iter()
         .any(|o| o.first().and_then(text).as_deref() == Some(t.as_ref()))
+}
+
+/// [`in_options`] with text constants (`x in ("URI", "URL")`).
+pub fn in_texts(value: &[V<'_>], options: &[&str]) -> bool {
+    let Some(t) = value.first().and_then(text) else {
+        return false;
+    };
+    options.iter().any(|o| *o == t.as_ref())
 }
 
 /// A JSON value read from the input, as output (nulls dropped).
