@@ -536,6 +536,16 @@ impl Gen<'_> {
                             usize::from(sink.close_full(#inner))
                         }}
                     }
+                    Expr::Nav(base, navs)
+                        if last.mode == Mode::Single
+                            && matches!(**base, Expr::Source(_) | Expr::Slot(_))
+                            && let Some(steps) = text_path(navs) =>
+                    {
+                        let base = self.expr_ref(base, 0)?;
+                        quote! {
+                            sink.set_text(#parent, #name, ::ferry_runtime::rt::first_text(#base, &[#(#steps),*]))
+                        }
+                    }
                     Expr::Const(Const::Text(t)) if last.mode == Mode::Single => {
                         let t = t.as_str();
                         quote! { sink.text(#parent, #name, #t) }
@@ -662,6 +672,28 @@ impl Gen<'_> {
             Op::Let { .. } | Op::RequireSource { .. } => self.rule_without_output(op)?,
         })
     }
+}
+
+/// The steps of an HL7 path (fields, components), whose values are all
+/// HL7 values: their text is what a rule writes, found by
+/// `rt::first_text`. `None` for any other navigation.
+fn text_path(navs: &[Nav]) -> Option<Vec<TokenStream>> {
+    let field = |n: usize| quote! { ::ferry_runtime::rt::PathStep::Field(#n) };
+    let component = |n: usize| quote! { ::ferry_runtime::rt::PathStep::Component(#n) };
+    let mut steps = Vec::new();
+    for nav in navs {
+        match nav {
+            Nav::Field(n) => steps.push(field(*n as usize)),
+            Nav::Component(n) => steps.push(component(*n as usize)),
+            Nav::Components(ns) => steps.extend(ns.iter().map(|n| component(*n))),
+            Nav::FieldComponents(f, ns) => {
+                steps.push(field(*f));
+                steps.extend(ns.iter().map(|n| component(*n)));
+            }
+            _ => return None,
+        }
+    }
+    (!steps.is_empty()).then_some(steps)
 }
 
 /// The marker error of a map that turns out not to stream (its rules keep

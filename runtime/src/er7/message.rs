@@ -418,7 +418,7 @@ impl<'m> Message<'m> {
     /// All segments in order.
     pub fn segments(&self) -> impl Iterator<Item = Segment<'m>> + '_ {
         // Occurrence counters per id, so the walk stays linear.
-        let mut seen: Vec<(&'m [u8], u32)> = Vec::new();
+        let mut seen: Vec<(&'m [u8], u32)> = Vec::with_capacity(self.segments.len().min(16));
         self.segments.iter().filter_map(move |e| {
             let id = self.id_of(e);
             let occurrence = match seen.iter_mut().find(|(s, _)| same_id(s, id)) {
@@ -464,13 +464,20 @@ impl<'m> Message<'m> {
         let starts = self
             .fields
             .get(e.first_field as usize..(e.first_field + e.field_count) as usize)?;
-        Some(Segment {
+        let mut segment = Segment {
             bytes,
             start: e.start,
             starts,
             occurrence,
             ctx: self.ctx,
-        })
+            header: false,
+            id: None,
+        };
+        // Read once here, not on every field access.
+        let id = segment.positional(0);
+        segment.header = is_header(id);
+        segment.id = SegmentId::new(id);
+        Some(segment)
     }
 
     /// The `occurrence`-th (1-based) segment with id `id`, e.g.
@@ -536,6 +543,10 @@ pub struct Segment<'m> {
     starts: &'m [u32],
     occurrence: u32,
     ctx: &'m Ctx,
+    /// `MSH`, `BHS` or `FHS`: fields 1 and 2 are the delimiters.
+    header: bool,
+    /// The id, when it is a valid one.
+    id: Option<SegmentId>,
 }
 
 impl<'m> Segment<'m> {
@@ -546,7 +557,7 @@ impl<'m> Segment<'m> {
 
     /// The segment id as a [`SegmentId`], if it is a valid one.
     pub fn segment_id(&self) -> Option<SegmentId> {
-        SegmentId::new(self.id())
+        self.id
     }
 
     /// Which occurrence of this id in the message (1-based).
@@ -571,7 +582,7 @@ impl<'m> Segment<'m> {
     }
 
     fn is_header(&self) -> bool {
-        is_header(self.id())
+        self.header
     }
 
     /// HL7 field number of positional field `p`.

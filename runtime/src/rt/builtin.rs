@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 
 use super::out::Val;
-use super::value::{Obj, V, dtm_text, present, text};
+use super::value::{Obj, V, dtm_text, present, text_ref};
 use super::{Ctx, R, Vals};
 use crate::convert::{self, Decimal, TimeZone};
 use crate::error::Rejection;
@@ -89,12 +89,12 @@ fn first_present<'v, 'a>(values: Option<&&'v [V<'a>]>) -> Option<&'v V<'a>> {
 
 /// Calls a built-in on its evaluated arguments.
 pub fn call<'a>(cx: &Ctx<'a>, builtin: Builtin, values: &[&[V<'a>]]) -> R<Vals<'a>> {
-    let first = first_present(values.first()).cloned();
+    let first = first_present(values.first());
     let converted = |r: Result<String, convert::ConvertError>, v: &V<'a>| -> R<Vals<'a>> {
         r.map(|t| smallvec::smallvec![V::Text(Cow::Owned(t))])
             .map_err(|e| {
                 Rejection::new("CONVERT", cx.location(v), e.to_string())
-                    .with_value(text(v).unwrap_or_default().as_ref())
+                    .with_value(text_ref(v).unwrap_or_default().as_ref())
             })
     };
     Ok(match builtin {
@@ -102,10 +102,10 @@ pub fn call<'a>(cx: &Ctx<'a>, builtin: Builtin, values: &[&[V<'a>]]) -> R<Vals<'
             let Some(v) = first else {
                 return Ok(Vals::new());
             };
-            let t = dtm_text(&v);
+            let t = dtm_text(v);
             let t = t.as_ref();
             // `datetime(x, "Europe/Berlin")`: the call's zone wins over the run's.
-            let own_zone = match first_present(values.get(1)).and_then(text) {
+            let own_zone = match first_present(values.get(1)).and_then(text_ref) {
                 Some(name) => Some(TimeZone::get(&name).map_err(|_| {
                     Rejection::new(
                         "CONVERT",
@@ -124,17 +124,17 @@ pub fn call<'a>(cx: &Ctx<'a>, builtin: Builtin, values: &[&[V<'a>]]) -> R<Vals<'
                 Builtin::Code => convert::code(t).map(str::to_owned),
                 _ => Ok(t.to_owned()),
             };
-            converted(result, &v)?
+            converted(result, v)?
         }
         Builtin::Decimal => {
             let Some(v) = first else {
                 return Ok(Vals::new());
             };
-            let t = text(&v).unwrap_or_default();
+            let t = text_ref(v).unwrap_or_default();
             match Decimal::from_nm(&t) {
                 Ok(d) => smallvec::smallvec![V::Num(Cow::Owned(d.to_string()))],
                 Err(e) => {
-                    return Err(Rejection::new("CONVERT", cx.location(&v), e.to_string())
+                    return Err(Rejection::new("CONVERT", cx.location(v), e.to_string())
                         .with_value(t.as_ref()));
                 }
             }
@@ -143,18 +143,20 @@ pub fn call<'a>(cx: &Ctx<'a>, builtin: Builtin, values: &[&[V<'a>]]) -> R<Vals<'
             let Some(v) = first else {
                 return Ok(Vals::new());
             };
-            let t = text(&v).unwrap_or_default();
+            let t = text_ref(v).unwrap_or_default();
             match convert::integer(&t) {
                 Ok(i) => smallvec::smallvec![V::Int(i64::from(i))],
                 Err(e) => {
-                    return Err(Rejection::new("CONVERT", cx.location(&v), e.to_string())
+                    return Err(Rejection::new("CONVERT", cx.location(v), e.to_string())
                         .with_value(t.as_ref()));
                 }
             }
         }
-        Builtin::String | Builtin::First => first.into_iter().collect(),
+        Builtin::String | Builtin::First => first.cloned().into_iter().collect(),
         Builtin::Uuid5 => {
-            let mut texts = values.iter().map(|v| first_present(Some(v)).and_then(text));
+            let mut texts = values
+                .iter()
+                .map(|v| first_present(Some(v)).and_then(text_ref));
             let Some(Some(resource_type)) = texts.next() else {
                 return Ok(Vals::new());
             };
@@ -187,8 +189,8 @@ pub fn call<'a>(cx: &Ctx<'a>, builtin: Builtin, values: &[&[V<'a>]]) -> R<Vals<'
             smallvec::smallvec![V::Text(Cow::Owned(id.to_text_string()))]
         }
         Builtin::Reference => {
-            let t = first_present(values.first()).and_then(text);
-            let id = first_present(values.get(1)).and_then(text);
+            let t = first_present(values.first()).and_then(text_ref);
+            let id = first_present(values.get(1)).and_then(text_ref);
             match (t, id) {
                 (Some(t), Some(id)) => {
                     let mut doc = cx.doc.borrow_mut();
@@ -201,9 +203,9 @@ pub fn call<'a>(cx: &Ctx<'a>, builtin: Builtin, values: &[&[V<'a>]]) -> R<Vals<'
             }
         }
         Builtin::Concat => {
-            let parts: smallvec::SmallVec<[Cow<'a, str>; 4]> = values
+            let parts: smallvec::SmallVec<[Cow<'_, str>; 4]> = values
                 .iter()
-                .filter_map(|v| first_present(Some(v)).and_then(text))
+                .filter_map(|v| first_present(Some(v)).and_then(text_ref))
                 .collect();
             let mut s = String::with_capacity(parts.iter().map(|p| p.len()).sum());
             for p in &parts {
@@ -222,7 +224,7 @@ pub fn call<'a>(cx: &Ctx<'a>, builtin: Builtin, values: &[&[V<'a>]]) -> R<Vals<'
                 .map_or(0, |v| v.iter().filter(|x| present(x)).count()) as i64,
         )],
         Builtin::Upper | Builtin::Lower | Builtin::Trim => {
-            let Some(t) = first.as_ref().and_then(text) else {
+            let Some(t) = first.and_then(text_ref) else {
                 return Ok(Vals::new());
             };
             let s = match builtin {
@@ -234,8 +236,7 @@ pub fn call<'a>(cx: &Ctx<'a>, builtin: Builtin, values: &[&[V<'a>]]) -> R<Vals<'
         }
         Builtin::Reject => {
             let reason = first
-                .as_ref()
-                .and_then(text)
+                .and_then(text_ref)
                 .unwrap_or(Cow::Borrowed("rejected by the spec"));
             return Err(Rejection::new("REJECTED", cx.here(), reason.into_owned()));
         }

@@ -31,7 +31,7 @@ pub use sink::{At, Sink, key};
 pub use structure::{Node, Tree};
 pub use value::{
     Compare, Obj, V, compare, compare_text, dtm_text, in_options, in_texts, into_out, is_null,
-    json_out, present, text, truthy,
+    json_out, present, text, text_ref, truthy,
 };
 
 use crate::convert::TimeZone;
@@ -309,6 +309,35 @@ pub fn nav_field_components<'a>(values: &[V<'a>], field: usize, steps: &[usize])
     out
 }
 
+/// One step of an HL7 path read by [`first_text`].
+#[derive(Debug, Clone, Copy)]
+pub enum PathStep {
+    /// A segment's field: its non-empty repetitions (`Nav::Field`).
+    Field(usize),
+    /// A component or subcomponent (`Nav::Component`).
+    Component(usize),
+}
+
+/// The text `member = path` places: the first non-empty text among the
+/// values `nav_field`/`nav_component` steps would list, found without
+/// listing them (depth first is their order).
+pub fn first_text<'a>(values: &[V<'a>], steps: &[PathStep]) -> Option<std::borrow::Cow<'a, str>> {
+    values.iter().find_map(|v| first_text_of(v, steps))
+}
+
+fn first_text_of<'a>(v: &V<'a>, steps: &[PathStep]) -> Option<std::borrow::Cow<'a, str>> {
+    let Some((step, rest)) = steps.split_first() else {
+        return text(v);
+    };
+    match step {
+        PathStep::Field(n) => match v {
+            V::Segment(s) => repetitions(s.field(*n)).find_map(|r| first_text_of(&r, rest)),
+            _ => None,
+        },
+        PathStep::Component(n) => component_of(v, *n).and_then(|c| first_text_of(&c, rest)),
+    }
+}
+
 /// `Nav::Member`: a JSON member, arrays flattened.
 pub fn nav_member<'a>(values: &[V<'a>], name: &str) -> Vals<'a> {
     let mut out = Vals::new();
@@ -367,7 +396,7 @@ pub fn lookup<'a, 't: 'a>(
     otherwise: Otherwise<'t>,
     v: &V<'a>,
 ) -> R<Option<V<'a>>> {
-    let Some(code) = text(v) else {
+    let Some(code) = text_ref(v) else {
         return Ok(None);
     };
     if let Some(output) = find(&code) {
@@ -375,7 +404,7 @@ pub fn lookup<'a, 't: 'a>(
     }
     Ok(match otherwise {
         Otherwise::Code(c) => Some(V::Text(std::borrow::Cow::Borrowed(c))),
-        Otherwise::Keep => Some(V::Text(code)),
+        Otherwise::Keep => text(v).map(V::Text),
         Otherwise::Absent => None,
         Otherwise::Reject => {
             return Err(Rejection::new(

@@ -10,6 +10,8 @@
 //! rolled back with its key and comma, so what comes out is what
 //! [`super::emit`] writes for the document the same rules build.
 
+use std::borrow::Cow;
+
 use super::out::{Leaf, leaf, write_leaf, write_value};
 use super::{Ctx, V};
 use crate::json::write_str;
@@ -201,6 +203,16 @@ impl<'o> Sink<'o> {
         kept
     }
 
+    /// `name = path` into object `obj` (`key` is `"name":`) when the
+    /// path's text is known ([`super::first_text`]): what [`Sink::set`]
+    /// writes for the path's values. Returns 1 when written, else 0.
+    pub fn set_text(&mut self, obj: At, key: &'static str, text: Option<Cow<'_, str>>) -> usize {
+        match text {
+            Some(t) => self.text(obj, key, &t),
+            None => 0,
+        }
+    }
+
     /// `name[] = values` into object `obj` (`key` is `"name":`): every
     /// value that is not empty is an item, as [`super::append_member`]
     /// places them. Returns how many.
@@ -268,7 +280,6 @@ mod tests {
 
     use super::*;
     use crate::rt::Tree;
-    use std::borrow::Cow;
 
     fn text(s: &'static str) -> V<'static> {
         V::Text(Cow::Borrowed(s))

@@ -95,9 +95,18 @@ pub fn text<'a>(v: &V<'a>) -> Option<Cow<'a, str>> {
     (!t.is_empty()).then_some(t)
 }
 
+/// [`text`], borrowing computed text from the value instead of copying it:
+/// for text that is only read.
+pub fn text_ref<'v>(v: &'v V<'_>) -> Option<Cow<'v, str>> {
+    match v {
+        V::Text(t) | V::Num(t) => (!t.is_empty()).then(|| Cow::Borrowed(t.as_ref())),
+        other => text(other),
+    }
+}
+
 /// The DTM of an HL7 TS (its first component) or a plain date/time text.
-pub fn dtm_text<'a>(v: &V<'a>) -> Cow<'a, str> {
-    text(v).unwrap_or_default()
+pub fn dtm_text<'v>(v: &'v V<'_>) -> Cow<'v, str> {
+    text_ref(v).unwrap_or_default()
 }
 
 /// Whether a value is there: an HL7 field, component or subcomponent with
@@ -111,7 +120,7 @@ pub fn present(v: &V<'_>) -> bool {
         V::Sub(s) => s.is_valued(),
         V::Obj(o) => !o.is_empty(),
         V::Json(j) => !matches!(j, json::Value::Null),
-        other => text(other).is_some(),
+        V::Text(t) => !t.is_empty(),
     }
 }
 
@@ -138,13 +147,17 @@ pub fn truthy(values: &[V<'_>]) -> bool {
 /// `a == b`, `a < b`...: texts compared, as numbers when both are numbers
 /// and the operator orders.
 pub fn compare(op: Compare, a: &[V<'_>], b: &[V<'_>]) -> bool {
-    compare_texts(op, a.first().and_then(text), b.first().and_then(text))
+    compare_texts(
+        op,
+        a.first().and_then(text_ref),
+        b.first().and_then(text_ref),
+    )
 }
 
 /// [`compare`] with a text constant on the right (`x == "MR"`).
 pub fn compare_text(op: Compare, a: &[V<'_>], b: &str) -> bool {
     let b = (!b.is_empty()).then_some(Cow::Borrowed(b));
-    compare_texts(op, a.first().and_then(text), b)
+    compare_texts(op, a.first().and_then(text_ref), b)
 }
 
 fn compare_texts(op: Compare, a: Option<Cow<'_, str>>, b: Option<Cow<'_, str>>) -> bool {
@@ -185,17 +198,17 @@ pub enum Compare {
 /// `a in (x, y, ...)`: whether the first value's text is one of the
 /// options' first texts.
 pub fn in_options(value: &[V<'_>], options: &[&[V<'_>]]) -> bool {
-    let Some(t) = value.first().and_then(text) else {
+    let Some(t) = value.first().and_then(text_ref) else {
         return false;
     };
     options
         .iter()
-        .any(|o| o.first().and_then(text).as_deref() == Some(t.as_ref()))
+        .any(|o| o.first().and_then(text_ref).as_deref() == Some(t.as_ref()))
 }
 
 /// [`in_options`] with text constants (`x in ("URI", "URL")`).
 pub fn in_texts(value: &[V<'_>], options: &[&str]) -> bool {
-    let Some(t) = value.first().and_then(text) else {
+    let Some(t) = value.first().and_then(text_ref) else {
         return false;
     };
     options.iter().any(|o| *o == t.as_ref())
