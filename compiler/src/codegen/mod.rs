@@ -881,7 +881,7 @@ impl<'p> Gen<'p> {
         Ok(match e {
             Expr::Const(Const::Bool(b)) => quote! { #b },
             Expr::Compare(op, a, b) => {
-                let a = self.expr_ref(a, depth)?;
+                let a = self.first_ref(a, depth)?;
                 let op = format_ident!("{}", format!("{op:?}"));
                 match &**b {
                     Expr::Const(Const::Text(t)) => {
@@ -891,7 +891,7 @@ impl<'p> Gen<'p> {
                         }
                     }
                     b => {
-                        let b = self.expr_ref(b, depth)?;
+                        let b = self.first_ref(b, depth)?;
                         quote! {
                             ::ferry_runtime::rt::compare(::ferry_runtime::rt::Compare::#op, #a, #b)
                         }
@@ -915,7 +915,7 @@ impl<'p> Gen<'p> {
                 quote! { !#a }
             }
             Expr::In(value, options) => {
-                let value = self.expr_ref(value, depth)?;
+                let value = self.first_ref(value, depth)?;
                 let texts: Option<Vec<&str>> = options
                     .iter()
                     .map(|o| match o {
@@ -928,7 +928,7 @@ impl<'p> Gen<'p> {
                     None => {
                         let mut codes = Vec::new();
                         for o in options {
-                            codes.push(self.expr_ref(o, depth)?);
+                            codes.push(self.first_ref(o, depth)?);
                         }
                         quote! { ::ferry_runtime::rt::in_options(#value, &[#(#codes),*]) }
                     }
@@ -940,10 +940,26 @@ impl<'p> Gen<'p> {
                 quote! { ::ferry_runtime::rt::coalesce_keeps(#arg) }
             }
             other => {
-                let values = self.expr_ref(other, depth)?;
+                let values = self.first_ref(other, depth)?;
                 quote! { ::ferry_runtime::rt::truthy(#values) }
             }
         })
+    }
+
+    /// [`Gen::expr_ref`] where only the first value is read (comparisons,
+    /// `in`, truth): an HL7 path of a source or binding gives just its
+    /// first value, found without listing the others.
+    fn first_ref(&mut self, e: &Expr, depth: u32) -> Result<TokenStream, CodegenError> {
+        if let Expr::Nav(base, navs) = e
+            && matches!(**base, Expr::Source(_) | Expr::Slot(_))
+            && let Some(steps) = stream::text_path(navs)
+        {
+            let base = self.expr_ref(base, depth)?;
+            return Ok(quote! {
+                ::ferry_runtime::rt::first_value(#base, &[#(#steps),*]).as_slice()
+            });
+        }
+        self.expr_ref(e, depth)
     }
 
     /// [`Gen::cond`] as an operand of `&&`, `||` or `!`.

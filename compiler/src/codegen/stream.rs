@@ -677,7 +677,7 @@ impl Gen<'_> {
 /// The steps of an HL7 path (fields, components), whose values are all
 /// HL7 values: their text is what a rule writes, found by
 /// `rt::first_text`. `None` for any other navigation.
-fn text_path(navs: &[Nav]) -> Option<Vec<TokenStream>> {
+pub(super) fn text_path(navs: &[Nav]) -> Option<Vec<TokenStream>> {
     let field = |n: usize| quote! { ::ferry_runtime::rt::PathStep::Field(#n) };
     let component = |n: usize| quote! { ::ferry_runtime::rt::PathStep::Component(#n) };
     let mut steps = Vec::new();

@@ -338,6 +338,26 @@ fn first_text_of<'a>(v: &V<'a>, steps: &[PathStep]) -> Option<std::borrow::Cow<'
     }
 }
 
+/// The first value `nav_field`/`nav_component` steps would list: all that a
+/// comparison, an `in` or a condition reads of them, found without listing
+/// them.
+pub fn first_value<'a>(values: &[V<'a>], steps: &[PathStep]) -> Option<V<'a>> {
+    values.iter().find_map(|v| first_value_of(v, steps))
+}
+
+fn first_value_of<'a>(v: &V<'a>, steps: &[PathStep]) -> Option<V<'a>> {
+    let Some((step, rest)) = steps.split_first() else {
+        return Some(v.clone());
+    };
+    match step {
+        PathStep::Field(n) => match v {
+            V::Segment(s) => repetitions(s.field(*n)).find_map(|r| first_value_of(&r, rest)),
+            _ => None,
+        },
+        PathStep::Component(n) => component_of(v, *n).and_then(|c| first_value_of(&c, rest)),
+    }
+}
+
 /// `Nav::Member`: a JSON member, arrays flattened.
 pub fn nav_member<'a>(values: &[V<'a>], name: &str) -> Vals<'a> {
     let mut out = Vals::new();

@@ -26,7 +26,8 @@ struct Frame {
     /// cannot write still makes it non-empty, though nothing is written.
     full: bool,
     array: bool,
-    /// The member's key as written (`"name":`; "" for items and the root).
+    /// The member's key as [`key`] makes it (`,"name":`; "" for items
+    /// and the root).
     key: &'static str,
 }
 
@@ -88,15 +89,18 @@ impl<'o> Sink<'o> {
         }
     }
 
-    /// Writes the separator and key (`"name":`, or "" for an item) of a
+    /// Writes the separator and key (`,"name":`, or `,` for an item) of a
     /// new child of `parent`, after closing what is open in it; returns
     /// where they start.
     fn key(&mut self, parent: At, key: &str) -> usize {
         self.settle(parent);
         let start = self.out.len();
-        if self.frames.get(parent.0).is_some_and(|f| f.any) {
-            self.out.push(b',');
-        }
+        // Keys carry their comma; the first child goes without it.
+        let key = if self.frames.get(parent.0).is_some_and(|f| f.any) {
+            key
+        } else {
+            key.get(1..).unwrap_or_default()
+        };
         self.out.extend_from_slice(key.as_bytes());
         start
     }
@@ -122,7 +126,7 @@ impl<'o> Sink<'o> {
         if self
             .frames
             .get(next.0)
-            .is_some_and(|f| f.array == array && !f.key.is_empty() && f.key == key)
+            .is_some_and(|f| f.array == array && f.key.len() > 1 && f.key == key)
         {
             self.settle(next);
             return next;
@@ -137,7 +141,7 @@ impl<'o> Sink<'o> {
 
     /// A new object item of array `arr`.
     pub fn item(&mut self, arr: At) -> At {
-        self.open(arr, "", false)
+        self.open(arr, ",", false)
     }
 
     /// Whether `at` holds a value once what is open in it is closed (the
@@ -189,8 +193,18 @@ impl<'o> Sink<'o> {
         cx: &Ctx<'a>,
         obj: At,
         key: &'static str,
-        values: impl IntoIterator<Item = V<'a>>,
+        values: super::Vals<'a>,
     ) -> usize {
+        // Mostly one value: taken out without an iterator.
+        let values = match values.into_inner() {
+            Ok([v]) => {
+                let Some(leaf) = leaf_of(cx, v) else { return 0 };
+                let start = self.key(obj, key);
+                self.write(cx, obj, start, leaf);
+                return 1;
+            }
+            Err(values) => values,
+        };
         let mut kept = 0;
         for v in values {
             let Some(leaf) = leaf_of(cx, v) else { continue };
@@ -229,7 +243,7 @@ impl<'o> Sink<'o> {
             let Some(leaf) = leaf_of(cx, v) else { continue };
             kept += 1;
             let arr = *array.get_or_insert_with(|| self.member(obj, key, true));
-            let start = self.key(arr, "");
+            let start = self.key(arr, ",");
             self.write(cx, arr, start, leaf);
         }
         kept
@@ -253,11 +267,12 @@ impl<'o> Sink<'o> {
     }
 }
 
-/// A member name as the sink writes its key: `"name":`, escaped as JSON.
-/// The generator writes keys with this, so a name from a spec reaches the
-/// output escaped.
+/// A member name as the sink writes its key: `,"name":`, escaped as JSON
+/// (the comma is left out before an object's first member). The generator
+/// writes keys with this, so a name from a spec reaches the output escaped.
 pub fn key(name: &str) -> String {
-    let mut out = Vec::with_capacity(name.len() + 3);
+    let mut out = Vec::with_capacity(name.len() + 4);
+    out.push(b',');
     write_str(&mut out, name);
     out.push(b':');
     String::from_utf8(out).unwrap_or_default()
@@ -292,34 +307,49 @@ mod tests {
         let mut out = b"x".to_vec();
         let mut sink = Sink::new(&mut out);
         let root = sink.root();
-        sink.text(root, "\"resourceType\":", "Patient");
+        sink.text(root, ",\"resourceType\":", "Patient");
         // An array that gets no item, then one continued over two rules.
-        assert_eq!(sink.append(&cx, root, "\"alias\":", [text("")]), 0);
-        assert_eq!(sink.append(&cx, root, "\"given\":", [text("a")]), 1);
+        assert_eq!(sink.append(&cx, root, ",\"alias\":", [text("")]), 0);
+        assert_eq!(sink.append(&cx, root, ",\"given\":", [text("a")]), 1);
         assert_eq!(
-            sink.append(&cx, root, "\"given\":", [text("b"), text("")]),
+            sink.append(&cx, root, ",\"given\":", [text("b"), text("")]),
             1
         );
         // A nested object holding only an empty object.
-        let period = sink.object(root, "\"period\":");
-        let inner = sink.object(period, "\"inner\":");
-        sink.set(&cx, inner, "\"blank\":", [text("")]);
+        let period = sink.object(root, ",\"period\":");
+        let inner = sink.object(period, ",\"inner\":");
+        sink.set(&cx, inner, ",\"blank\":", smallvec::smallvec![text("")]);
         assert!(!sink.full(period));
         sink.close(period, true);
         // A dropped item, then a kept one.
-        let arr = sink.member(root, "\"entry\":", true);
+        let arr = sink.member(root, ",\"entry\":", true);
         let dropped = sink.item(arr);
-        sink.set(&cx, dropped, "\"a\":", [text("1")]);
+        sink.set(&cx, dropped, ",\"a\":", smallvec::smallvec![text("1")]);
         sink.close(dropped, false);
         let kept = sink.item(arr);
-        sink.set(&cx, kept, "\"b\":", [text("2"), text("3")]);
+        sink.set(
+            &cx,
+            kept,
+            ",\"b\":",
+            smallvec::smallvec![text("2"), text("3")],
+        );
         sink.close(kept, true);
         // A number FHIR cannot hold is counted but not written.
         assert_eq!(
-            sink.set(&cx, root, "\"n\":", [V::Num(Cow::Borrowed("not a number"))]),
+            sink.set(
+                &cx,
+                root,
+                ",\"n\":",
+                smallvec::smallvec![V::Num(Cow::Borrowed("not a number"))]
+            ),
             1
         );
-        sink.set(&cx, root, "\"q\":", [text("say \"hi\"")]);
+        sink.set(
+            &cx,
+            root,
+            ",\"q\":",
+            smallvec::smallvec![text("say \"hi\"")],
+        );
         sink.close(root, true);
         assert_eq!(
             String::from_utf8(out).unwrap(),
@@ -334,7 +364,7 @@ mod tests {
         let mut out = Vec::new();
         let mut sink = Sink::new(&mut out);
         let root = sink.root();
-        sink.set(&cx, root, "\"a\":", [text("")]);
+        sink.set(&cx, root, ",\"a\":", smallvec::smallvec![text("")]);
         sink.close(root, true);
         assert!(out.is_empty());
     }
