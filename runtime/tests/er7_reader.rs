@@ -215,6 +215,25 @@ fn charsets() {
     assert_eq!(msg.charset(), Charset::Utf8);
     assert_eq!(msg.segment("PID", 1).unwrap().field(5).text(), "Mülleré");
 
+    // Text sliced from the message (checked once): multi-byte characters on
+    // both sides of separators, in a message without an escape after MSH-2
+    // and in one with (where values are unescaped first).
+    let plain = "MSH|^~\\&|A|||||||||||||||UNICODE UTF-8\rPID|1||||Ä^ü&ß~Żółw||€\r";
+    for text in [plain.to_owned(), format!("{plain}NTE|1||a\\T\\b\r")] {
+        let msg = ix.parse(text.as_bytes()).unwrap();
+        let pid = msg.segment("PID", 1).unwrap();
+        let name = pid.field(5).repetition(1);
+        assert_eq!(name.component(1).text(), "Ä");
+        assert_eq!(name.component(2).subcomponent(1).text(), "ü");
+        assert_eq!(name.component(2).subcomponent(2).text(), "ß");
+        assert_eq!(pid.field(5).repetition(2).text(), "Żółw");
+        assert_eq!(pid.field(7).text(), "€");
+    }
+    // The same after a Latin-1 message has used the index.
+    ix.parse(latin1).unwrap();
+    let msg = ix.parse("MSH|^~\\&|A\rPID|1||||Ä\r".as_bytes()).unwrap();
+    assert_eq!(msg.segment("PID", 1).unwrap().field(5).text(), "Ä");
+
     // Undeclared Latin-1 is refused, located, and the value is not shown.
     let e = ix.parse(b"MSH|^~\\&|A\rPID|1||||M\xfcller\r").unwrap_err();
     assert!(matches!(e.kind(), Kind::InvalidEncoding(_)));

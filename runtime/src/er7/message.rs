@@ -144,9 +144,10 @@ impl MessageIndex {
             origin: bytes.as_ptr() as usize,
             len: bytes.len() as u32,
             escapes: escapes_after_msh2(bytes, &delimiters),
+            text: String::new(),
         };
         // MSH-18 is read with the default character set, then decides it.
-        let header_ctx = ctx;
+        let header_ctx = ctx.clone();
         let msg = Message {
             bytes,
             segments: &self.segments,
@@ -164,6 +165,15 @@ impl MessageIndex {
             let loc = msg.locate(at);
             return Err(Error::new(Kind::InvalidEncoding(ctx.charset.name()), loc));
         }
+        // Latin-1 bytes above 0x7F are not UTF-8: those values are decoded.
+        let mut text = std::mem::take(&mut self.ctx.text);
+        text.clear();
+        if ctx.charset != Charset::Latin1
+            && let Ok(t) = std::str::from_utf8(bytes)
+        {
+            text.push_str(t);
+        }
+        ctx.text = text;
         self.header = Some(Header {
             base,
             len: bytes.len(),
@@ -313,7 +323,7 @@ pub struct Message<'m> {
 }
 
 /// What every accessor below a segment needs to decode and locate values.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 struct Ctx {
     delimiters: Delimiters,
     charset: Charset,
@@ -327,6 +337,25 @@ struct Ctx {
     /// Whether an escape character stands anywhere after MSH-2: when not,
     /// no value needs unescaping (most messages: one scan, not one a value).
     escapes: bool,
+    /// The message as text, when its bytes are text as they stand (UTF-8
+    /// or ASCII, checked once at parse): a value's text is a slice of it,
+    /// not checked again. The buffer is reused from message to message.
+    text: String,
+}
+
+impl Ctx {
+    /// The text of raw message bytes, borrowed: sliced from the message's
+    /// text when there is one, else decoded.
+    fn decode_raw<'m>(&'m self, raw: &'m [u8]) -> Cow<'m, str> {
+        let sliced = (raw.as_ptr() as usize)
+            .checked_sub(self.origin)
+            .and_then(|at| Some(at..at.checked_add(raw.len())?))
+            .and_then(|range| self.text.get(range));
+        match sliced {
+            Some(t) => Cow::Borrowed(t),
+            None => self.charset.decode(Cow::Borrowed(raw)),
+        }
+    }
 }
 
 /// The context of the empty message (no parse yet).
@@ -338,6 +367,7 @@ static NO_CTX: Ctx = Ctx {
     origin: 0,
     len: 0,
     escapes: false,
+    text: String::new(),
 };
 
 /// Where a value is, compactly: [`Location`] without the message (in the
@@ -677,11 +707,12 @@ macro_rules! leaf_methods {
             // Literal fields (MSH-1, MSH-2) are never unescaped; nor is
             // anything in a message without an escape character after MSH-2.
             if self.literal || !self.ctx.escapes {
-                return self.ctx.charset.decode(Cow::Borrowed(self.raw));
+                return self.ctx.decode_raw(self.raw);
             }
-            self.ctx
-                .charset
-                .decode(escape::unescape(self.raw, &self.ctx.delimiters))
+            match escape::unescape(self.raw, &self.ctx.delimiters) {
+                Cow::Borrowed(raw) => self.ctx.decode_raw(raw),
+                unescaped => self.ctx.charset.decode(unescaped),
+            }
         }
 
         /// Where this value is.
