@@ -799,11 +799,23 @@ impl<'p> Gen<'p> {
             }
             Expr::Nav(base, navs) => {
                 let mut owned: Option<TokenStream> = None;
-                for nav in navs {
+                let mut navs = navs.iter().peekable();
+                while let Some(nav) = navs.next() {
                     let input = match owned.take() {
                         None => self.expr_ref(base, depth)?,
                         Some(code) => quote! { (#code).as_slice() },
                     };
+                    // A filter or an index over a field walks its
+                    // repetitions as `nav_field` lists them, without the list.
+                    if let Nav::Field(n) = nav
+                        && let Some(next @ (Nav::Where(_) | Nav::Index(_))) = navs.peek()
+                    {
+                        let n = *n as usize;
+                        let reps = quote! { ::ferry_runtime::rt::iter_field(#input, #n) };
+                        owned = Some(self.over_field(reps, next, depth)?);
+                        navs.next();
+                        continue;
+                    }
                     owned = Some(self.nav(input, nav, depth)?);
                 }
                 match owned {
@@ -968,6 +980,41 @@ impl<'p> Gen<'p> {
         Ok(match e {
             Expr::And(..) | Expr::Or(..) | Expr::Not(_) => quote! { (#c) },
             _ => c,
+        })
+    }
+
+    /// `Nav::Where` or `Nav::Index` over `reps`, an iterator of a field's
+    /// repetitions (owned values), as [`Gen::nav`] over their list.
+    fn over_field(
+        &mut self,
+        reps: TokenStream,
+        nav: &Nav,
+        depth: u32,
+    ) -> Result<TokenStream, CodegenError> {
+        Ok(match nav {
+            Nav::Index(n) => {
+                let skip = (*n as usize).saturating_sub(1);
+                quote! { #reps.nth(#skip).into_iter().collect::<::ferry_runtime::rt::Vals<'a>>() }
+            }
+            Nav::Where(cond) => {
+                let cur = format_ident!("cur{}", depth + 1);
+                let cond = self.cond(cond, depth + 1)?;
+                quote! {{
+                    let mut kept = ::ferry_runtime::rt::Vals::new();
+                    for #cur in #reps {
+                        let #cur = &#cur;
+                        if #cond {
+                            kept.push(#cur.clone());
+                        }
+                    }
+                    kept
+                }}
+            }
+            other => self.nav(
+                quote! { (#reps.collect::<::ferry_runtime::rt::Vals<'a>>()).as_slice() },
+                other,
+                depth,
+            )?,
         })
     }
 
