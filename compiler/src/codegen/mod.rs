@@ -993,8 +993,11 @@ impl<'p> Gen<'p> {
     ) -> Result<TokenStream, CodegenError> {
         Ok(match nav {
             Nav::Index(n) => {
-                let skip = (*n as usize).saturating_sub(1);
-                quote! { #reps.nth(#skip).into_iter().collect::<::ferry_runtime::rt::Vals<'a>>() }
+                let take = match (*n as usize).saturating_sub(1) {
+                    0 => quote! { next() },
+                    skip => quote! { nth(#skip) },
+                };
+                quote! { #reps.#take.into_iter().collect::<::ferry_runtime::rt::Vals<'a>>() }
             }
             Nav::Where(cond) => {
                 let cur = format_ident!("cur{}", depth + 1);
