@@ -3,7 +3,9 @@
 //! the same output document ([`Doc`]) with the same placement rules ([`place`]),
 //! and share every built-in ([`call`]), table lookup ([`lookup`]) and
 //! structure match ([`structure::place`]); so a generated transformer writes
-//! byte for byte what the interpreter writes, rejections included.
+//! byte for byte what the interpreter writes, rejections included. Where the
+//! generator proves that writing as the rules run gives the document's bytes,
+//! generated maps write through a [`Sink`] instead of building the document.
 //!
 //! This module is the contract between the compiler and the code it
 //! generates, not a public API: it changes with the compiler.
