@@ -504,14 +504,7 @@ impl<'p> Gen<'p> {
         for op in &block.ops {
             ops.push(self.op(op, into, conditional)?);
         }
-        if ops.is_empty() {
-            return Ok(quote! { 0usize });
-        }
-        Ok(quote! {{
-            let mut derived = 0usize;
-            #(derived += #ops;)*
-            derived
-        }})
+        Ok(sum(&ops))
     }
 
     /// Builds one object from `body` into a fresh local; the expression
@@ -1070,6 +1063,18 @@ impl<'p> Gen<'p> {
             }
         })
     }
+}
+
+/// Rules in order, as one expression adding up what each placed.
+fn sum(ops: &[TokenStream]) -> TokenStream {
+    if ops.is_empty() {
+        return quote! { 0usize };
+    }
+    quote! {{
+        let mut derived = 0usize;
+        #(derived += #ops;)*
+        derived
+    }}
 }
 
 /// The loop of an `each`: `body` (adding to `derived`) once per present

@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
-use super::{CodegenError, Gen, each_loop, error, map_ident, option_str};
+use super::{CodegenError, Gen, each_loop, error, map_ident, option_str, sum};
 use crate::ir::*;
 
 // ------------------------------------------------------------- analysis
@@ -252,6 +252,23 @@ fn requires<'b>(block: &'b Block, out: &mut Vec<&'b Op>) {
     }
 }
 
+/// Whether a statement `each` of the block holds two `require`s or more:
+/// the document checks them in the order they ran, which from one
+/// iteration to the next can differ from the rules' order the flags keep.
+fn requires_reordered(block: &Block) -> bool {
+    block.ops.iter().any(|op| match op {
+        Op::Each { body, .. } => {
+            let mut inside = Vec::new();
+            requires(body, &mut inside);
+            inside.len() > 1
+        }
+        Op::When {
+            then, otherwise, ..
+        } => requires_reordered(then) || requires_reordered(otherwise),
+        _ => false,
+    })
+}
+
 fn key(op: &Op) -> usize {
     std::ptr::from_ref(op) as usize
 }
@@ -289,6 +306,9 @@ impl Gen<'_> {
                     return ::std::result::Result::Err(::ferry_runtime::rt::required_error(cx, #path, #reason));
                 }
             });
+        }
+        if requires_reordered(body) {
+            return Err(not_streamed());
         }
         let mut ops = Vec::new();
         requires(body, &mut ops);
@@ -408,6 +428,7 @@ impl Gen<'_> {
         }))
     }
 
+    /// [`Gen::block`], streamed.
     fn sblock(
         &mut self,
         block: &Block,
@@ -418,14 +439,7 @@ impl Gen<'_> {
         for op in &block.ops {
             ops.push(self.sop(op, d, conditional)?);
         }
-        if ops.is_empty() {
-            return Ok(quote! { 0usize });
-        }
-        Ok(quote! {{
-            let mut derived = 0usize;
-            #(derived += #ops;)*
-            derived
-        }})
+        Ok(sum(&ops))
     }
 
     /// Opens the containers of a target's leading steps; returns the code
@@ -771,6 +785,28 @@ mod tests {
         for spec in cases {
             assert!(!one(spec), "streamed: {spec}");
         }
+    }
+
+    /// The proof accepts these rules, but two `require`s in one loop are
+    /// checked by the document in the order they ran: not streamed.
+    #[test]
+    fn requires_that_can_run_out_of_order_keep_the_document() {
+        let spec = |rules: &str| {
+            let text = format!(
+                "use fhir \"R4\"\nrecord R {{\n  d?: date\n  xs?: [string]\n}}\n\
+                 map m: R as r -> Patient {{\n gender = \"male\"\n birthDate = r.d\n{rules}\n}}"
+            );
+            let checked = crate::check::compile("t.ferry", text.as_bytes())
+                .unwrap_or_else(|f| panic!("{:?}", f.diagnostics));
+            let mut g = Gen::new(&checked.program);
+            g.stream_map(0, &checked.program.maps[0]).unwrap().is_some()
+        };
+        assert!(spec(
+            "each r.xs as _x { require gender }\n require birthDate"
+        ));
+        assert!(!spec(
+            "each r.xs as x { when x == \"a\" { require gender } else { require birthDate } }"
+        ));
     }
 
     #[test]

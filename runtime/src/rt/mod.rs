@@ -111,23 +111,7 @@ impl<'a> Ctx<'a> {
     ) -> Ctx<'a> {
         Ctx {
             doc: std::cell::RefCell::new(Doc::with_capacity(512)),
-            ..Ctx::new_with(segments, tree, message, time_zone)
-        }
-    }
-
-    fn new_with(
-        segments: &'a [Segment<'a>],
-        tree: &'a Tree,
-        message: u32,
-        time_zone: Option<&'a TimeZone>,
-    ) -> Ctx<'a> {
-        Ctx {
-            segments,
-            tree,
-            message,
-            time_zone,
-            doc: std::cell::RefCell::new(Doc::default()),
-            ids: std::cell::RefCell::new(Vec::new()),
+            ..Ctx::streaming(segments, tree, message, time_zone)
         }
     }
 
@@ -140,8 +124,12 @@ impl<'a> Ctx<'a> {
         time_zone: Option<&'a TimeZone>,
     ) -> Ctx<'a> {
         Ctx {
+            segments,
+            tree,
+            message,
+            time_zone,
             doc: std::cell::RefCell::new(Doc::default()),
-            ..Ctx::new_with(segments, tree, message, time_zone)
+            ids: std::cell::RefCell::new(Vec::new()),
         }
     }
 
