@@ -69,9 +69,12 @@ pub fn ident(name: &str) -> Result<Ident, CodegenError> {
 }
 
 /// Whether an entry function's name could clash with the module's own
-/// items (`map_*`, `table_*`, `by_event`).
+/// items (`map_*`, `stream_*`, `table_*`, `by_event`).
 fn reserved(name: &str) -> bool {
-    name.starts_with("map_") || name.starts_with("table_") || name == "by_event"
+    ["map_", "stream_", "table_"]
+        .iter()
+        .any(|prefix| name.starts_with(prefix))
+        || name == "by_event"
 }
 
 /// As [`generate`], without formatting: one line of tokens.
@@ -203,7 +206,7 @@ impl<'p> Gen<'p> {
                     let name = format!("{}{suffix}", map.name);
                     if reserved(&name) {
                         return Err(error(format!(
-                            "the entry function `{name}` would clash with the generated module's own items (`map_*`, `table_*`, `by_event`); rename the map"
+                            "the entry function `{name}` would clash with the generated module's own items (`map_*`, `stream_*`, `table_*`, `by_event`); rename the map"
                         )));
                     }
                     if !names.insert(name.clone()) {
@@ -1240,6 +1243,7 @@ mod tests {
     #[test]
     fn entry_names_clashing_with_module_items_are_reserved() {
         assert!(reserved("map_patient"));
+        assert!(reserved("stream_patient"));
         assert!(reserved("table_0"));
         assert!(reserved("by_event"));
         assert!(!reserved("patient"));
