@@ -66,19 +66,25 @@ impl Charset {
         }
     }
 
-    /// Check a whole message once; returns the byte offset of the first
-    /// invalid byte.
-    pub(crate) fn first_invalid(&self, bytes: &[u8]) -> Option<usize> {
+    /// Check a whole message once: its text when its bytes are text as
+    /// they stand (`None` for Latin-1, whose bytes above 0x7F are not
+    /// UTF-8), or the byte offset of the first invalid byte.
+    pub(crate) fn check<'b>(&self, bytes: &'b [u8]) -> Result<Option<&'b str>, usize> {
         match self {
-            Charset::Latin1 => None,
-            Charset::Ascii => bytes.iter().position(|b| !b.is_ascii()),
-            Charset::Unspecified | Charset::Utf8 => {
-                std::str::from_utf8(bytes).err().map(|e| e.valid_up_to())
+            Charset::Latin1 => return Ok(None),
+            Charset::Ascii => {
+                if let Some(at) = bytes.iter().position(|b| !b.is_ascii()) {
+                    return Err(at);
+                }
             }
+            Charset::Unspecified | Charset::Utf8 => {}
         }
+        std::str::from_utf8(bytes)
+            .map(Some)
+            .map_err(|e| e.valid_up_to())
     }
 
-    /// Decode bytes already validated by `first_invalid` (or produced by
+    /// Decode bytes already validated by `check` (or produced by
     /// `\X..\` escapes, which may be invalid: those become U+FFFD).
     pub(crate) fn decode<'a>(&self, bytes: Cow<'a, [u8]>) -> Cow<'a, str> {
         match (self, bytes) {

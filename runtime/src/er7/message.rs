@@ -161,18 +161,17 @@ impl MessageIndex {
             Ok(c) => ctx.charset = c,
             Err(e) => return Err(Error::new(e.kind().clone(), msh18.location())),
         }
-        if let Some(at) = ctx.charset.first_invalid(bytes) {
-            let loc = msg.locate(at);
-            return Err(Error::new(Kind::InvalidEncoding(ctx.charset.name()), loc));
-        }
-        // Latin-1 bytes above 0x7F are not UTF-8: those values are decoded.
+        let checked = match ctx.charset.check(bytes) {
+            Ok(checked) => checked,
+            Err(at) => {
+                let loc = msg.locate(at);
+                return Err(Error::new(Kind::InvalidEncoding(ctx.charset.name()), loc));
+            }
+        };
+        // Without text (Latin-1), values are decoded one by one.
         let mut text = std::mem::take(&mut self.ctx.text);
         text.clear();
-        if ctx.charset != Charset::Latin1
-            && let Ok(t) = std::str::from_utf8(bytes)
-        {
-            text.push_str(t);
-        }
+        text.push_str(checked.unwrap_or_default());
         ctx.text = text;
         self.header = Some(Header {
             base,
