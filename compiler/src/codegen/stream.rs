@@ -536,13 +536,7 @@ impl Gen<'_> {
                             values.push(quote! { ::ferry_runtime::rt::first_only(#v) });
                         }
                         let inner = self.fresh("inner");
-                        let at = match last.mode {
-                            Mode::Append => quote! {{
-                                let array = sink.member(#parent, #name, true);
-                                sink.item(array)
-                            }},
-                            _ => quote! { sink.object(#parent, #name) },
-                        };
+                        let at = new_object(&parent, &name, last.mode);
                         quote! {{
                             let sources = [#(#values),*];
                             let #inner = #at;
@@ -599,13 +593,7 @@ impl Gen<'_> {
                 let m = meets(d, target);
                 let (open, parent) = self.parents(object, init);
                 let name = ferry_runtime::rt::key(&last.name);
-                let at = match last.mode {
-                    Mode::Append => quote! {{
-                        let array = sink.member(#parent, #name, true);
-                        sink.item(array)
-                    }},
-                    _ => quote! { sink.object(#parent, #name) },
-                };
+                let at = new_object(&parent, &name, last.mode);
                 let built = self.sobject(body, at, &m.deeper, &m.now, |count| {
                     if conditional {
                         quote! { #count.max(1) }
@@ -685,6 +673,18 @@ impl Gen<'_> {
             }
             Op::Let { .. } | Op::RequireSource { .. } => self.rule_without_output(op)?,
         })
+    }
+}
+
+/// The new object a target's last step writes into, as a sink position:
+/// an item of the member's array (`x[]`), else a new member (`x`).
+fn new_object(parent: &Ident, key: &str, mode: Mode) -> TokenStream {
+    match mode {
+        Mode::Append => quote! {{
+            let array = sink.member(#parent, #key, true);
+            sink.item(array)
+        }},
+        _ => quote! { sink.object(#parent, #key) },
     }
 }
 

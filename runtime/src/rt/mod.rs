@@ -312,39 +312,34 @@ pub enum PathStep {
 /// values `nav_field`/`nav_component` steps would list, found without
 /// listing them (depth first is their order).
 pub fn first_text<'a>(values: &[V<'a>], steps: &[PathStep]) -> Option<std::borrow::Cow<'a, str>> {
-    values.iter().find_map(|v| first_text_of(v, steps))
-}
-
-fn first_text_of<'a>(v: &V<'a>, steps: &[PathStep]) -> Option<std::borrow::Cow<'a, str>> {
-    let Some((step, rest)) = steps.split_first() else {
-        return text(v);
-    };
-    match step {
-        PathStep::Field(n) => match v {
-            V::Segment(s) => repetitions(s.field(*n)).find_map(|r| first_text_of(&r, rest)),
-            _ => None,
-        },
-        PathStep::Component(n) => component_of(v, *n).and_then(|c| first_text_of(&c, rest)),
-    }
+    values.iter().find_map(|v| find_on_path(v, steps, &text))
 }
 
 /// The first value `nav_field`/`nav_component` steps would list: all that a
 /// comparison, an `in` or a condition reads of them, found without listing
 /// them.
 pub fn first_value<'a>(values: &[V<'a>], steps: &[PathStep]) -> Option<V<'a>> {
-    values.iter().find_map(|v| first_value_of(v, steps))
+    values
+        .iter()
+        .find_map(|v| find_on_path(v, steps, &|v: &V<'a>| Some(v.clone())))
 }
 
-fn first_value_of<'a>(v: &V<'a>, steps: &[PathStep]) -> Option<V<'a>> {
+/// The first `found` among the values the steps reach from `v`, in the
+/// order the `nav_*` steps list them (depth first is their order).
+fn find_on_path<'a, T>(
+    v: &V<'a>,
+    steps: &[PathStep],
+    found: &impl Fn(&V<'a>) -> Option<T>,
+) -> Option<T> {
     let Some((step, rest)) = steps.split_first() else {
-        return Some(v.clone());
+        return found(v);
     };
     match step {
         PathStep::Field(n) => match v {
-            V::Segment(s) => repetitions(s.field(*n)).find_map(|r| first_value_of(&r, rest)),
+            V::Segment(s) => repetitions(s.field(*n)).find_map(|r| find_on_path(&r, rest, found)),
             _ => None,
         },
-        PathStep::Component(n) => component_of(v, *n).and_then(|c| first_value_of(&c, rest)),
+        PathStep::Component(n) => component_of(v, *n).and_then(|c| find_on_path(&c, rest, found)),
     }
 }
 
