@@ -1,8 +1,9 @@
 //! Compiles every spec in `specs/` through the public build API, as a user's
 //! `build.rs` would, plus `codegen/evil.ferry`, whose strings try to inject
 //! code into the generated Rust, `codegen/members.ferry`, whose rules
-//! write members in loops, in branches and twice, and `codegen/stream.ferry`,
-//! whose maps are streamed.
+//! write members in loops, in branches and twice, `codegen/stream.ferry`,
+//! whose maps are streamed, and `codegen/texts.ferry`, whose text the
+//! streamed code writes without building it.
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     ferry_compiler::Build::new().spec("../specs").compile()?;
@@ -17,6 +18,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     ferry_compiler::Build::new()
         .spec("codegen/stream.ferry")
         .include_file("streamed.rs")
+        .compile()?;
+    ferry_compiler::Build::new()
+        .spec("codegen/texts.ferry")
+        .include_file("direct_texts.rs")
         .compile()?;
     Ok(())
 }

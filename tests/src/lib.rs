@@ -31,6 +31,12 @@ pub mod streamed {
     ferry_runtime::include_generated!("streamed.rs");
 }
 
+/// `codegen/texts.ferry`: text written straight into the output
+/// (`concat`, ids, conversions, lookups, `if` and `??` over HL7 paths).
+pub mod direct_texts {
+    ferry_runtime::include_generated!("direct_texts.rs");
+}
+
 /// The shared HL7 v2 sample data (`../shared/data/hl7v2`), which the tests
 /// read where it is present.
 pub mod shared {

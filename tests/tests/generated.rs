@@ -21,6 +21,7 @@ use ferry_tests::generated::{adt_a01, oru_r01, session};
 use ferry_tests::member_writes::members;
 use ferry_tests::messages::Generator;
 use ferry_tests::streamed::stream;
+use ferry_tests::direct_texts::texts;
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 
@@ -42,6 +43,7 @@ static ORU: LazyLock<Program> = LazyLock::new(|| program("hl7v2/oru_r01.ferry"))
 static SESSION: LazyLock<Program> = LazyLock::new(|| program("telehealth/session.ferry"));
 static MEMBERS: LazyLock<Program> = LazyLock::new(|| codegen_program("members.ferry"));
 static STREAM: LazyLock<Program> = LazyLock::new(|| codegen_program("stream.ferry"));
+static TEXTS: LazyLock<Program> = LazyLock::new(|| codegen_program("texts.ferry"));
 
 fn codegen_program(name: &str) -> Program {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -332,6 +334,14 @@ proptest! {
         same(&STREAM, "visit", stream::visit_with, record.as_bytes(), &options(true))?;
     }
 
+    /// Text written without being built (`concat`, `uuid5`, conversions,
+    /// lookups, `if` and `??`) over PID fields whose values are present
+    /// without text, the HL7 null, escaped, JSON-escaped or repeated.
+    #[test]
+    fn streamed_texts_equal_the_interpreter(message in pid_message()) {
+        same(&TEXTS, "texts", texts::texts_with, message.as_bytes(), &options(true))?;
+    }
+
     /// Session records with fields present, absent, of the wrong type or
     /// outside their enumeration.
     #[test]
@@ -375,6 +385,131 @@ fn streamed_visit_writes_what_its_rules_say() {
         e.reason,
         "Encounter.class is required, and the message gives no value for it"
     );
+}
+
+/// An ADT^A01 message around a PID segment of the given fields (1...).
+fn adt_with_pid(fields: &[String]) -> String {
+    format!(
+        "MSH|^~\\&|A|B|C|D|20260101||ADT^A01^ADT_A01|1|P|2.5.1\rEVN|A01|20260101\rPID|{}\rPV1|1|I\r",
+        fields.join("|")
+    )
+}
+
+/// PID fields of subcomponents from a small alphabet: codes the tables list
+/// and do not, dates good and bad, the HL7 null, HL7 escapes, JSON
+/// specials and empty parts (a component `&x` is present without text).
+fn pid_message() -> impl Strategy<Value = String> {
+    let sub = prop_oneof![
+        Just(""),
+        Just(""),
+        Just("M"),
+        Just("F"),
+        Just("X"),
+        Just("\"\""),
+        Just("MR"),
+        Just("PH"),
+        Just("Internet"),
+        Just("PRN"),
+        Just("WPN"),
+        Just("Y"),
+        Just("19660925"),
+        Just("202601011230"),
+        Just("bad"),
+        Just("x\\F\\y"),
+        Just("q\"u"),
+        Just("é"),
+        Just("urn:a"),
+    ];
+    let component = proptest::collection::vec(sub, 1..3).prop_map(|s| s.join("&"));
+    let repetition = proptest::collection::vec(component, 1..7).prop_map(|c| c.join("^"));
+    let field = proptest::collection::vec(repetition, 0..3).prop_map(|r| r.join("~"));
+    // Mostly values that convert, so that conversions are what is compared.
+    let sex = prop_oneof![
+        4 => prop_oneof![Just(""), Just("M"), Just("F"), Just("\"\"~F")],
+        1 => prop_oneof![Just("X"), Just("M~X")],
+    ];
+    let born = prop_oneof![
+        4 => prop_oneof![Just(""), Just("19660925"), Just("2026")],
+        1 => Just("bad"),
+    ];
+    let keyed = prop_oneof![3 => Just("K1^^^H&x^MR~"), 1 => Just("")];
+    (proptest::collection::vec(field, 30), sex, born, keyed).prop_map(
+        |(mut fields, sex, born, keyed)| {
+            fields[2] = format!("{keyed}{}", fields[2]);
+            fields[6] = born.to_owned();
+            fields[7] = sex.to_owned();
+            adt_with_pid(&fields)
+        },
+    )
+}
+
+/// The `texts` map, read back on one message: each direct writer's output,
+/// and the rejections they raise where the interpreter's built-ins do.
+#[test]
+fn streamed_texts_write_what_their_rules_say() {
+    let mut fields = vec![String::new(); 30];
+    fields[2] = "123^^^&1.2.3&ISO^MR~&x^^^A^SS".to_owned();
+    fields[4] = "Doe&van^&z~^J\\T\\K^Q".to_owned();
+    fields[6] = "19660925".to_owned();
+    fields[7] = "F".to_owned();
+    fields[12] = "^PRN^Internet^a\"b@example.org~^WPN^PH^^^^^^^^^555~^^PH".to_owned();
+    fields[15] = "S".to_owned();
+    let out = generate(
+        texts::texts_with,
+        adt_with_pid(&fields).as_bytes(),
+        &options(true),
+    )
+    .unwrap();
+    // Ids checked with Python's `uuid.uuid5` under Ferry's namespace: the
+    // keys are `Patient|123` and `Patient|123|A` (PID-3.1 of the second
+    // repetition is `&x`, present without text; PID-3.4.1 of the first is
+    // empty). The first name's XPN.2 (`&z`) is present without text: its
+    // `text` does not fall back to XPN.3, and `ifNoneExist` reads it, not
+    // the second name's.
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        concat!(
+            r#"{"resourceType":"Bundle","type":"transaction","entry":[{"#,
+            r#""fullUrl":"urn:uuid:da026c46-e5ae-55ba-a5ff-f2c3a3f44ef5","#,
+            r#""resource":{"resourceType":"Patient","id":"d91993db-a427-5168-b328-2826567ff37e","#,
+            r#""gender":"female","birthDate":"1966-09-25","#,
+            r#""identifier":[{"value":"123/1.2.3","system":"1.2.3","type":{"text":"MR"}},"#,
+            r#"{"value":"/A","system":"A","type":{"text":"SS"}}],"#,
+            r#""name":[{"family":"Doe-van"},{"family":"-","text":"J&K","given":["J&K"]},{"text":"given="}],"#,
+            r#""telecom":[{"system":"email","value":"a\"b@example.org","use":"home"},"#,
+            r#"{"system":"phone","value":"555","use":"work"},{"system":"phone","use":"home"}],"#,
+            r#""maritalStatus":{"text":"S"},"multipleBirthBoolean":false},"#,
+            r#""request":{"method":"PUT","url":"Patient?identifier=1.2.3|123\"q\\","ifNoneExist":"given="}}]}"#
+        )
+    );
+    // The rejections the built-ins raise, raised by the direct writers too
+    // (and the interpreter's, by `same`).
+    let reject = |field: usize, value: &str| {
+        let mut fields = fields.clone();
+        fields[field - 1] = value.to_owned();
+        let message = adt_with_pid(&fields);
+        let ok = same(
+            &TEXTS,
+            "texts",
+            texts::texts_with,
+            message.as_bytes(),
+            &options(true),
+        )
+        .unwrap();
+        assert!(!ok, "PID-{field} {value:?} converted");
+        generate(texts::texts_with, message.as_bytes(), &options(true)).unwrap_err()
+    };
+    // An unlisted code in the second repetition, after a listed one.
+    let e = reject(8, "M~X");
+    assert_eq!((e.code.as_ref(), e.location.repetition), ("TABLE", Some(2)));
+    let e = reject(3, "^^^A");
+    assert_eq!(e.code, "ID-KEY");
+    assert_eq!(
+        e.reason,
+        "a part of the Patient id key is not valued, so the id cannot be made"
+    );
+    let e = reject(7, "bad");
+    assert_eq!((e.code.as_ref(), e.location.field), ("CONVERT", Some(7)));
 }
 
 /// The share of generated messages that convert is not negligible: the
@@ -603,4 +738,27 @@ fn tempdir(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+/// The PID messages convert often enough that the text property compares
+/// output, and reject in each way the direct writers can.
+#[test]
+fn pid_messages_convert_often_enough() {
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let mut converted = 0;
+    let mut codes = std::collections::BTreeSet::new();
+    for _ in 0..400 {
+        let m = pid_message().new_tree(&mut runner).unwrap().current();
+        match generate(texts::texts_with, m.as_bytes(), &options(true)) {
+            Ok(_) => converted += 1,
+            Err(e) => {
+                codes.insert(e.code.to_string());
+            }
+        }
+    }
+    assert!(converted >= 100, "only {converted} of 400 converted");
+    assert_eq!(
+        codes.into_iter().collect::<Vec<_>>(),
+        ["CONVERT", "ID-KEY", "TABLE"]
+    );
 }

@@ -842,22 +842,9 @@ impl<'p> Gen<'p> {
                 quote! { ::ferry_runtime::rt::obj(cx, #name(cx, [#(#values),*])?) }
             }
             Expr::Lookup(table, value) => {
-                let Some(plan) = self.program.table(*table) else {
-                    return Err(error("a lookup in a table the program does not hold"));
-                };
+                let table = self.table(*table)?;
                 let value = self.expr_ref(value, depth)?;
-                let find = format_ident!("table_{}", table.0);
-                let name = plan.name.as_str();
-                let otherwise = match &plan.otherwise {
-                    Otherwise::Code(c) => {
-                        let c = c.as_str();
-                        quote! { ::ferry_runtime::rt::Otherwise::Code(#c) }
-                    }
-                    Otherwise::Keep => quote! { ::ferry_runtime::rt::Otherwise::Keep },
-                    Otherwise::Absent => quote! { ::ferry_runtime::rt::Otherwise::Absent },
-                    Otherwise::Reject => quote! { ::ferry_runtime::rt::Otherwise::Reject },
-                };
-                quote! { ::ferry_runtime::rt::lookup_all(cx, #name, #find, #otherwise, #value)? }
+                quote! { ::ferry_runtime::rt::lookup_all(cx, #table, #value)? }
             }
             Expr::Coalesce(a, b) => {
                 let a = self.expr(a, depth)?;
@@ -880,6 +867,26 @@ impl<'p> Gen<'p> {
                 }
             }
         })
+    }
+
+    /// A table's arguments to `rt::lookup_all` and `rt::lookup_first`: its
+    /// name, its function and what it gives for unlisted codes.
+    fn table(&self, table: TableId) -> Result<TokenStream, CodegenError> {
+        let Some(plan) = self.program.table(table) else {
+            return Err(error("a lookup in a table the program does not hold"));
+        };
+        let find = format_ident!("table_{}", table.0);
+        let name = plan.name.as_str();
+        let otherwise = match &plan.otherwise {
+            Otherwise::Code(c) => {
+                let c = c.as_str();
+                quote! { ::ferry_runtime::rt::Otherwise::Code(#c) }
+            }
+            Otherwise::Keep => quote! { ::ferry_runtime::rt::Otherwise::Keep },
+            Otherwise::Absent => quote! { ::ferry_runtime::rt::Otherwise::Absent },
+            Otherwise::Reject => quote! { ::ferry_runtime::rt::Otherwise::Reject },
+        };
+        Ok(quote! { #name, #find, #otherwise })
     }
 
     /// An expression's truth as a `bool` (what `truthy` makes of its

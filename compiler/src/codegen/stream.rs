@@ -558,6 +558,19 @@ impl Gen<'_> {
                         let t = t.as_str();
                         quote! { sink.text(#parent, #name, #t) }
                     }
+                    Expr::Call(builtin, args)
+                        if last.mode == Mode::Single
+                            && let Some(written) =
+                                self.scall(&parent, &name, *builtin, args)? =>
+                    {
+                        written
+                    }
+                    value
+                        if last.mode == Mode::Single
+                            && let Some(text) = self.stext(value)? =>
+                    {
+                        quote! { sink.set_text(#parent, #name, #text) }
+                    }
                     _ => {
                         let value = self.expr(value, 0)?;
                         let call = match last.mode {
@@ -674,6 +687,211 @@ impl Gen<'_> {
             Op::Let { .. } | Op::RequireSource { .. } => self.rule_without_output(op)?,
         })
     }
+}
+
+impl Gen<'_> {
+    /// `member = builtin(...)` written straight into the sink, for the
+    /// built-ins whose value is one text: `concat` part by part, `uuid5`
+    /// as its id's digits, the conversions as they convert. What the rule
+    /// writes is what `rt::call` then `Sink::set` write, without the text
+    /// being built first. `None` for other built-ins.
+    fn scall(
+        &mut self,
+        parent: &Ident,
+        name: &str,
+        builtin: Builtin,
+        args: &[Expr],
+    ) -> Result<Option<TokenStream>, CodegenError> {
+        Ok(Some(match builtin {
+            Builtin::Concat => {
+                let mut parts = Vec::new();
+                for a in args {
+                    parts.push(self.concat_part(a)?);
+                }
+                quote! {{
+                    let at = sink.open_str(#parent, #name);
+                    #(#parts)*
+                    sink.close_str(#parent, at)
+                }}
+            }
+            Builtin::Uuid5 => {
+                let id = self.uuid5(args)?;
+                quote! {{
+                    let at = sink.open_str(#parent, #name);
+                    if let ::std::option::Option::Some(id) = #id {
+                        sink.push_json(id.text().as_str());
+                    }
+                    sink.close_str(#parent, at)
+                }}
+            }
+            Builtin::Date
+            | Builtin::DateTime
+            | Builtin::Instant
+            | Builtin::Time
+            | Builtin::Code => {
+                let variant = format_ident!("{}", builtin.variant());
+                let mut values = Vec::new();
+                for a in args {
+                    values.push(self.expr_ref(a, 0)?);
+                }
+                quote! {
+                    ::ferry_runtime::rt::convert_with(
+                        cx,
+                        ::ferry_runtime::rt::Builtin::#variant,
+                        &[#(#values),*],
+                        |t| sink.text(#parent, #name, t),
+                    )?
+                    .unwrap_or(0)
+                }
+            }
+            _ => return Ok(None),
+        }))
+    }
+
+    /// `rt::uuid5_id` over a call's arguments.
+    fn uuid5(&mut self, args: &[Expr]) -> Result<TokenStream, CodegenError> {
+        let mut values = Vec::new();
+        for a in args {
+            values.push(self.expr_ref(a, 0)?);
+        }
+        Ok(quote! { ::ferry_runtime::rt::uuid5_id(cx, &[#(#values),*])? })
+    }
+
+    /// One argument of a streamed `concat`, appended to the open string:
+    /// its first present value's text, as `rt::call` reads it.
+    fn concat_part(&mut self, e: &Expr) -> Result<TokenStream, CodegenError> {
+        Ok(match e {
+            Expr::Const(Const::Text(t)) => {
+                let escaped = json_content(t);
+                quote! { sink.push_json(#escaped); }
+            }
+            Expr::Call(Builtin::Uuid5, args) => {
+                let id = self.uuid5(args)?;
+                quote! {
+                    if let ::std::option::Option::Some(id) = #id {
+                        sink.push_json(id.text().as_str());
+                    }
+                }
+            }
+            Expr::Nav(base, navs)
+                if matches!(**base, Expr::Source(_) | Expr::Slot(_))
+                    && let Some(steps) = text_path(navs) =>
+            {
+                let base = self.expr_ref(base, 0)?;
+                quote! {
+                    if let ::std::option::Option::Some(t) =
+                        ::ferry_runtime::rt::present_text(#base, &[#(#steps),*])
+                    {
+                        sink.push_str(&t);
+                    }
+                }
+            }
+            other => {
+                let values = self.expr(other, 0)?;
+                quote! {{
+                    let values: ::ferry_runtime::rt::Vals<'a> = #values;
+                    if let ::std::option::Option::Some(t) =
+                        ::ferry_runtime::rt::first_present_text(&values)
+                    {
+                        sink.push_str(&t);
+                    }
+                }}
+            }
+        })
+    }
+
+    /// The text `member = e` writes (`Option<Cow<str>>`), for expressions
+    /// whose values are texts read without building them: constants, HL7
+    /// paths, table lookups, and `if`s and `??`s of them. `None` for other
+    /// expressions (they keep `Sink::set`).
+    fn stext(&mut self, e: &Expr) -> Result<Option<TokenStream>, CodegenError> {
+        Ok(Some(match e {
+            Expr::Const(Const::Text(t)) if t.is_empty() => quote! { ::std::option::Option::None },
+            Expr::Const(Const::Text(t)) => {
+                let t = t.as_str();
+                quote! { ::std::option::Option::Some(::std::borrow::Cow::Borrowed(#t)) }
+            }
+            Expr::Nav(base, navs)
+                if matches!(**base, Expr::Source(_) | Expr::Slot(_))
+                    && let Some(steps) = text_path(navs) =>
+            {
+                let base = self.expr_ref(base, 0)?;
+                quote! { ::ferry_runtime::rt::first_text(#base, &[#(#steps),*]) }
+            }
+            Expr::Lookup(table, value) => {
+                let table = self.table(*table)?;
+                let value = self.expr_ref(value, 0)?;
+                quote! { ::ferry_runtime::rt::lookup_first(cx, #table, #value)? }
+            }
+            Expr::If(c, a, b) => {
+                let (Some(a), Some(b)) = (self.stext(a)?, self.stext(b)?) else {
+                    return Ok(None);
+                };
+                let c = self.cond(c, 0)?;
+                quote! { if #c { #a } else { #b } }
+            }
+            Expr::Coalesce(a, b) => {
+                let (Some(a), Some(b)) = (self.spresent(a)?, self.stext(b)?) else {
+                    return Ok(None);
+                };
+                quote! {
+                    match #a {
+                        ::std::option::Option::Some(t) => t,
+                        ::std::option::Option::None => #b,
+                    }
+                }
+            }
+            _ => return Ok(None),
+        }))
+    }
+
+    /// For `e ?? ...`: `None` when none of `e`'s values is present (`??`
+    /// moves on), else `Some` of the text [`Gen::stext`] gives. `None` for
+    /// expressions `stext` does not read.
+    fn spresent(&mut self, e: &Expr) -> Result<Option<TokenStream>, CodegenError> {
+        Ok(Some(match e {
+            // Constants and table codes are present exactly when not empty.
+            Expr::Const(Const::Text(_)) | Expr::Lookup(..) => {
+                let Some(t) = self.stext(e)? else {
+                    return Ok(None);
+                };
+                quote! { (#t).map(::std::option::Option::Some) }
+            }
+            Expr::Nav(base, navs)
+                if matches!(**base, Expr::Source(_) | Expr::Slot(_))
+                    && let Some(steps) = text_path(navs) =>
+            {
+                let base = self.expr_ref(base, 0)?;
+                quote! { ::ferry_runtime::rt::text_if_present(#base, &[#(#steps),*]) }
+            }
+            Expr::If(c, a, b) => {
+                let (Some(a), Some(b)) = (self.spresent(a)?, self.spresent(b)?) else {
+                    return Ok(None);
+                };
+                let c = self.cond(c, 0)?;
+                quote! { if #c { #a } else { #b } }
+            }
+            Expr::Coalesce(a, b) => {
+                let (Some(a), Some(b)) = (self.spresent(a)?, self.spresent(b)?) else {
+                    return Ok(None);
+                };
+                quote! {
+                    match #a {
+                        ::std::option::Option::Some(t) => ::std::option::Option::Some(t),
+                        ::std::option::Option::None => #b,
+                    }
+                }
+            }
+            _ => return Ok(None),
+        }))
+    }
+}
+
+/// Text as the inside of a JSON string (escaped, without its quotes).
+fn json_content(text: &str) -> String {
+    let mut out = Vec::with_capacity(text.len());
+    ferry_runtime::json::write_escaped(&mut out, text);
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// The new object a target's last step writes into, as a sink position:

@@ -57,13 +57,20 @@ fn needs_escape(bytes: &[u8]) -> bool {
 /// `extend_from_slice`.
 #[doc(hidden)]
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
-    let bytes = s.as_bytes();
-    out.reserve(bytes.len() + 2);
+    out.reserve(s.len() + 2);
     out.push(b'"');
+    write_escaped(out, s);
+    out.push(b'"');
+}
+
+/// Appends `s` escaped as [`write_str`] does, without the quotes: a part of
+/// a string written piece by piece.
+#[doc(hidden)]
+pub fn write_escaped(out: &mut Vec<u8>, s: &str) {
+    let bytes = s.as_bytes();
     // Most text needs no escape.
     if !needs_escape(bytes) {
         out.extend_from_slice(bytes);
-        out.push(b'"');
         return;
     }
     let mut start = 0;
@@ -88,7 +95,6 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
         start = i + 1;
     }
     out.extend_from_slice(&bytes[start..]);
-    out.push(b'"');
 }
 
 #[cfg(test)]

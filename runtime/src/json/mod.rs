@@ -16,7 +16,7 @@ mod value;
 mod write;
 
 #[doc(hidden)]
-pub use escape::write_str;
+pub use escape::{write_escaped, write_str};
 pub use read::{NdjsonLines, ReadError, ReadErrorKind, read, read_ndjson};
 pub use value::{Number, Object, Value, bundle_resources, write_value};
 pub use write::{JsonWriter, Open, Style};

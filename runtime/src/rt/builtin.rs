@@ -90,41 +90,11 @@ fn first_present<'v, 'a>(values: Option<&&'v [V<'a>]>) -> Option<&'v V<'a>> {
 /// Calls a built-in on its evaluated arguments.
 pub fn call<'a>(cx: &Ctx<'a>, builtin: Builtin, values: &[&[V<'a>]]) -> R<Vals<'a>> {
     let first = first_present(values.first());
-    let converted = |r: Result<String, convert::ConvertError>, v: &V<'a>| -> R<Vals<'a>> {
-        r.map(|t| smallvec::smallvec![V::Text(Cow::Owned(t))])
-            .map_err(|e| {
-                Rejection::new("CONVERT", cx.location(v), e.to_string())
-                    .with_value(text_ref(v).unwrap_or_default().as_ref())
-            })
-    };
     Ok(match builtin {
         Builtin::Date | Builtin::DateTime | Builtin::Instant | Builtin::Time | Builtin::Code => {
-            let Some(v) = first else {
-                return Ok(Vals::new());
-            };
-            let t = dtm_text(v);
-            let t = t.as_ref();
-            // `datetime(x, "Europe/Berlin")`: the call's zone wins over the run's.
-            let own_zone = match first_present(values.get(1)).and_then(text_ref) {
-                Some(name) => Some(TimeZone::get(&name).map_err(|_| {
-                    Rejection::new(
-                        "CONVERT",
-                        cx.here(),
-                        "the time zone given to the conversion is not an IANA time zone",
-                    )
-                })?),
-                None => None,
-            };
-            let zone = own_zone.as_ref().or(cx.time_zone);
-            let result = match builtin {
-                Builtin::Date => convert::date(t).map(|x| x.as_str().to_owned()),
-                Builtin::DateTime => convert::date_time(t, zone).map(|x| x.as_str().to_owned()),
-                Builtin::Instant => convert::instant(t, zone).map(|x| x.as_str().to_owned()),
-                Builtin::Time => convert::time(t).map(|x| x.as_str().to_owned()),
-                Builtin::Code => convert::code(t).map(str::to_owned),
-                _ => Ok(t.to_owned()),
-            };
-            converted(result, v)?
+            convert_with(cx, builtin, values, |t| V::Text(Cow::Owned(t.to_owned())))?
+                .into_iter()
+                .collect()
         }
         Builtin::Decimal => {
             let Some(v) = first else {
@@ -153,41 +123,10 @@ pub fn call<'a>(cx: &Ctx<'a>, builtin: Builtin, values: &[&[V<'a>]]) -> R<Vals<'
             }
         }
         Builtin::String | Builtin::First => first.cloned().into_iter().collect(),
-        Builtin::Uuid5 => {
-            let mut texts = values
-                .iter()
-                .map(|v| first_present(Some(v)).and_then(text_ref));
-            let Some(Some(resource_type)) = texts.next() else {
-                return Ok(Vals::new());
-            };
-            let mut key = String::with_capacity(64);
-            crate::id::push_escaped(&mut key, &resource_type);
-            let mut valid = !resource_type.is_empty() && values.len() > 1;
-            for t in texts {
-                match t {
-                    Some(t) => {
-                        valid &= !t.is_empty();
-                        key.push('|');
-                        crate::id::push_escaped(&mut key, &t);
-                    }
-                    None => {
-                        return Err(Rejection::new(
-                            "ID-KEY",
-                            cx.here(),
-                            format!(
-                                "a part of the {resource_type} id key is not valued, so the id cannot be made"
-                            ),
-                        ));
-                    }
-                }
-            }
-            if !valid {
-                let e = crate::id::empty_id_part();
-                return Err(Rejection::new("ID-KEY", cx.here(), e.to_string()));
-            }
-            let id = cx.id_of_key(key);
-            smallvec::smallvec![V::Text(Cow::Owned(id.to_text_string()))]
-        }
+        Builtin::Uuid5 => uuid5_id(cx, values)?
+            .map(|id| V::Text(Cow::Owned(id.to_text_string())))
+            .into_iter()
+            .collect(),
         Builtin::Reference => {
             let t = first_present(values.first()).and_then(text_ref);
             let id = first_present(values.get(1)).and_then(text_ref);
@@ -241,4 +180,82 @@ pub fn call<'a>(cx: &Ctx<'a>, builtin: Builtin, values: &[&[V<'a>]]) -> R<Vals<'
             return Err(Rejection::new("REJECTED", cx.here(), reason.into_owned()));
         }
     })
+}
+
+/// A conversion built-in (`date`, `datetime`, `instant`, `time`, `code`)
+/// over its evaluated arguments: `emit` is given the converted text, which
+/// it writes or copies. `None` when the value is absent.
+pub fn convert_with<'a, T>(
+    cx: &Ctx<'a>,
+    builtin: Builtin,
+    values: &[&[V<'a>]],
+    emit: impl FnOnce(&str) -> T,
+) -> R<Option<T>> {
+    let Some(v) = first_present(values.first()) else {
+        return Ok(None);
+    };
+    let t = dtm_text(v);
+    let t = t.as_ref();
+    // `datetime(x, "Europe/Berlin")`: the call's zone wins over the run's.
+    let own_zone = match first_present(values.get(1)).and_then(text_ref) {
+        Some(name) => Some(TimeZone::get(&name).map_err(|_| {
+            Rejection::new(
+                "CONVERT",
+                cx.here(),
+                "the time zone given to the conversion is not an IANA time zone",
+            )
+        })?),
+        None => None,
+    };
+    let zone = own_zone.as_ref().or(cx.time_zone);
+    let result = match builtin {
+        Builtin::Date => convert::date(t).map(|x| emit(x.as_str())),
+        Builtin::DateTime => convert::date_time(t, zone).map(|x| emit(x.as_str())),
+        Builtin::Instant => convert::instant(t, zone).map(|x| emit(x.as_str())),
+        Builtin::Time => convert::time(t).map(|x| emit(x.as_str())),
+        Builtin::Code => convert::code(t).map(emit),
+        _ => Ok(emit(t)),
+    };
+    result
+        .map(Some)
+        .map_err(|e| Rejection::new("CONVERT", cx.location(v), e.to_string()).with_value(t))
+}
+
+/// `uuid5(type, part...)` over its evaluated arguments: the id, or `None`
+/// when the resource type is absent. A part that is absent or empty
+/// rejects the message (an id made without it would be shared).
+pub fn uuid5_id<'a>(cx: &Ctx<'a>, values: &[&[V<'a>]]) -> R<Option<crate::id::ResourceId>> {
+    let mut texts = values
+        .iter()
+        .map(|v| first_present(Some(v)).and_then(text_ref));
+    let Some(Some(resource_type)) = texts.next() else {
+        return Ok(None);
+    };
+    let mut key = cx.key.borrow_mut();
+    key.clear();
+    crate::id::push_escaped(&mut key, &resource_type);
+    let mut valid = !resource_type.is_empty() && values.len() > 1;
+    for t in texts {
+        match t {
+            Some(t) => {
+                valid &= !t.is_empty();
+                key.push('|');
+                crate::id::push_escaped(&mut key, &t);
+            }
+            None => {
+                return Err(Rejection::new(
+                    "ID-KEY",
+                    cx.here(),
+                    format!(
+                        "a part of the {resource_type} id key is not valued, so the id cannot be made"
+                    ),
+                ));
+            }
+        }
+    }
+    if !valid {
+        let e = crate::id::empty_id_part();
+        return Err(Rejection::new("ID-KEY", cx.here(), e.to_string()));
+    }
+    Ok(Some(cx.id_of_key(&key)))
 }

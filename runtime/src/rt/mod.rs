@@ -24,12 +24,12 @@ mod sink;
 pub mod structure;
 mod value;
 
-pub use builtin::{Builtin, call};
+pub use builtin::{Builtin, call, convert_with, uuid5_id};
 pub use out::{
     Doc, Member, Mode, Out, Outs, Placed, Require, Step, Val, append_member, check_require,
     check_required, emit, has_path, place, required_error, set_member,
 };
-pub use sink::{At, Sink, key};
+pub use sink::{At, Sink, Str, key};
 pub use structure::{Node, Tree};
 pub use value::{
     Compare, Obj, V, compare, compare_text, dtm_text, in_options, in_texts, into_out, is_null,
@@ -99,6 +99,8 @@ pub struct Ctx<'a> {
     /// same resource several times (its id, a fullUrl, a reference), and
     /// each is one SHA-1 fewer.
     pub(crate) ids: std::cell::RefCell<Vec<(String, crate::id::ResourceId)>>,
+    /// The id key `uuid5` is building, reused from call to call.
+    pub(crate) key: std::cell::RefCell<String>,
 }
 
 impl<'a> Ctx<'a> {
@@ -130,6 +132,7 @@ impl<'a> Ctx<'a> {
             time_zone,
             doc: std::cell::RefCell::new(Doc::default()),
             ids: std::cell::RefCell::new(Vec::new()),
+            key: std::cell::RefCell::new(String::new()),
         }
     }
 
@@ -137,14 +140,14 @@ impl<'a> Ctx<'a> {
     /// first [`IDS_KEPT`] keys are kept: a message naming thousands of
     /// resources (an ORU^R01 with an id per OBX) must not make the search
     /// quadratic.
-    pub(crate) fn id_of_key(&self, key: String) -> crate::id::ResourceId {
+    pub(crate) fn id_of_key(&self, key: &str) -> crate::id::ResourceId {
         let mut ids = self.ids.borrow_mut();
-        if let Some((_, id)) = ids.iter().find(|(k, _)| *k == key) {
+        if let Some((_, id)) = ids.iter().find(|(k, _)| k == key) {
             return *id;
         }
-        let id = crate::id::ResourceId::of_key(&key);
+        let id = crate::id::ResourceId::of_key(key);
         if ids.len() < IDS_KEPT {
-            ids.push((key, id));
+            ids.push((key.to_owned(), id));
         }
         id
     }
@@ -324,6 +327,39 @@ pub fn first_value<'a>(values: &[V<'a>], steps: &[PathStep]) -> Option<V<'a>> {
         .find_map(|v| find_on_path(v, steps, &|v: &V<'a>| Some(v.clone())))
 }
 
+/// What `concat` and the conversions read of a path: the first present
+/// value's text (`None` when that value has none), found without listing
+/// the values.
+pub fn present_text<'a>(values: &[V<'a>], steps: &[PathStep]) -> Option<std::borrow::Cow<'a, str>> {
+    values
+        .iter()
+        .find_map(|v| find_on_path(v, steps, &|v: &V<'a>| present(v).then(|| text(v))))
+        .flatten()
+}
+
+/// What `path ?? other` reads of a path whose text a rule writes: `None`
+/// when no value on the path is present (the coalescing moves on), else
+/// the text [`first_text`] finds.
+pub fn text_if_present<'a>(
+    values: &[V<'a>],
+    steps: &[PathStep],
+) -> Option<Option<std::borrow::Cow<'a, str>>> {
+    // Text is only read from valued values: found, the path is present.
+    if let Some(t) = first_text(values, steps) {
+        return Some(Some(t));
+    }
+    let present = values
+        .iter()
+        .any(|v| find_on_path(v, steps, &|v: &V<'a>| present(v).then_some(())).is_some());
+    present.then_some(None)
+}
+
+/// What `concat` reads of an argument's values: the first present value's
+/// text.
+pub fn first_present_text<'v, 'a>(values: &'v [V<'a>]) -> Option<std::borrow::Cow<'v, str>> {
+    values.iter().find(|v| present(v)).and_then(text_ref)
+}
+
 /// The first `found` among the values the steps reach from `v`, in the
 /// order the `nav_*` steps list them (depth first is their order).
 fn find_on_path<'a, T>(
@@ -435,6 +471,32 @@ pub fn lookup_all<'a, 't: 'a>(
         out.extend(lookup(cx, table, &find, otherwise, v)?);
     }
     Ok(out)
+}
+
+/// What a rule writes of a table lookup (`member = x via table`): the
+/// first translation that is not empty, as [`lookup_all`] then the rule
+/// would keep it. Every value is looked up when the table rejects unlisted
+/// codes, so a later unlisted code rejects the message as it does there.
+pub fn lookup_first<'a, 't: 'a>(
+    cx: &Ctx<'a>,
+    table: &str,
+    find: impl Fn(&str) -> Option<&'t str>,
+    otherwise: Otherwise<'t>,
+    values: &[V<'a>],
+) -> R<Option<std::borrow::Cow<'a, str>>> {
+    let mut first = None;
+    for v in values {
+        if let Some(V::Text(t)) = lookup(cx, table, &find, otherwise, v)?
+            && !t.is_empty()
+            && first.is_none()
+        {
+            first = Some(t);
+            if !matches!(otherwise, Otherwise::Reject) {
+                break;
+            }
+        }
+    }
+    Ok(first)
 }
 
 // ----------------------------------------------------------- rule helpers
@@ -624,7 +686,7 @@ mod tests {
                 let part = format!("mrn-{i}");
                 let expected = crate::id::resource_id("Patient", &[&part]).unwrap();
                 let key = crate::id::id_key("Patient", &[&part]);
-                assert_eq!(cx.id_of_key(key), expected, "round {round}, key {i}");
+                assert_eq!(cx.id_of_key(&key), expected, "round {round}, key {i}");
             }
         }
         assert_eq!(cx.ids.borrow().len(), IDS_KEPT);

@@ -14,7 +14,7 @@ use std::borrow::Cow;
 
 use super::out::{Leaf, leaf, write_leaf, write_value};
 use super::{Ctx, V};
-use crate::json::write_str;
+use crate::json::{self, write_str};
 
 #[derive(Debug, Clone, Copy)]
 struct Frame {
@@ -29,6 +29,16 @@ struct Frame {
     /// The member's key as [`key`] makes it (`,"name":`; "" for items
     /// and the root).
     key: &'static str,
+}
+
+/// A string member being written in parts ([`Sink::open_str`]).
+#[derive(Debug)]
+#[must_use = "an open string is closed with `Sink::close_str`"]
+pub struct Str {
+    /// Where its comma and key begin.
+    start: usize,
+    /// Where its text begins, after the quote.
+    content: usize,
 }
 
 /// An open container of a [`Sink`].
@@ -258,6 +268,46 @@ impl<'o> Sink<'o> {
             write_str(self.out, text);
         } else {
             self.out.truncate(start);
+        }
+        if let Some(f) = self.frames.get_mut(obj.0) {
+            f.any |= wrote;
+            f.full |= wrote;
+        }
+        usize::from(wrote)
+    }
+
+    /// Opens a string member of object `obj` (`key` is `"name":`) whose
+    /// text is written in parts ([`Sink::push_str`], [`Sink::push_json`]):
+    /// a `concat`, an id, a conversion, without building the text first.
+    pub fn open_str(&mut self, obj: At, key: &'static str) -> Str {
+        let start = self.key(obj, key);
+        self.out.push(b'"');
+        Str {
+            start,
+            content: self.out.len(),
+        }
+    }
+
+    /// Appends text to the open string, escaped.
+    pub fn push_str(&mut self, text: &str) {
+        json::write_escaped(self.out, text);
+    }
+
+    /// Appends text that is already escaped for a JSON string (a constant
+    /// the generator escaped, an id's hex digits) to the open string.
+    pub fn push_json(&mut self, escaped: &str) {
+        self.out.extend_from_slice(escaped.as_bytes());
+    }
+
+    /// Closes the string opened by [`Sink::open_str`]: written when any
+    /// text was, else no trace of it, as [`Sink::text`] writes empty text.
+    /// Returns 1 when written, else 0.
+    pub fn close_str(&mut self, obj: At, s: Str) -> usize {
+        let wrote = self.out.len() > s.content;
+        if wrote {
+            self.out.push(b'"');
+        } else {
+            self.out.truncate(s.start);
         }
         if let Some(f) = self.frames.get_mut(obj.0) {
             f.any |= wrote;
