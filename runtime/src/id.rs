@@ -57,6 +57,12 @@ impl ResourceId {
         self.0.hyphenated().encode_lower(&mut buf).to_owned()
     }
 
+    /// Appends the lowercase hyphenated text (36 characters) to `out`.
+    pub fn push_text(&self, out: &mut Vec<u8>) {
+        let mut buf = [0u8; 36];
+        out.extend_from_slice(self.0.hyphenated().encode_lower(&mut buf).as_bytes());
+    }
+
     /// The lowercase hyphenated text (36 characters): a valid FHIR `id`.
     pub fn text(&self) -> IdText {
         let mut buf = [0u8; 45];

@@ -719,7 +719,7 @@ impl Gen<'_> {
                 quote! {{
                     let at = sink.open_str(#parent, #name);
                     if let ::std::option::Option::Some(id) = #id {
-                        sink.push_json(id.text().as_str());
+                        sink.push_id(id);
                     }
                     sink.close_str(#parent, at)
                 }}
@@ -769,7 +769,7 @@ impl Gen<'_> {
                 let id = self.uuid5(args)?;
                 quote! {
                     if let ::std::option::Option::Some(id) = #id {
-                        sink.push_json(id.text().as_str());
+                        sink.push_id(id);
                     }
                 }
             }

@@ -294,9 +294,14 @@ impl<'o> Sink<'o> {
     }
 
     /// Appends text that is already escaped for a JSON string (a constant
-    /// the generator escaped, an id's hex digits) to the open string.
+    /// the generator escaped) to the open string.
     pub fn push_json(&mut self, escaped: &str) {
         self.out.extend_from_slice(escaped.as_bytes());
+    }
+
+    /// Appends an id's text (hex digits and hyphens) to the open string.
+    pub fn push_id(&mut self, id: crate::id::ResourceId) {
+        id.push_text(self.out);
     }
 
     /// Closes the string opened by [`Sink::open_str`]: written when any
