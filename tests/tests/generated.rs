@@ -17,11 +17,11 @@ use ferry_compiler::ir::Program;
 use ferry_compiler::run::{Converter, Document, InputKind};
 use ferry_runtime::convert::TimeZone;
 use ferry_runtime::{Options, Outcome, Rejection};
+use ferry_tests::direct_texts::texts;
 use ferry_tests::generated::{adt_a01, oru_r01, session};
 use ferry_tests::member_writes::members;
 use ferry_tests::messages::Generator;
 use ferry_tests::streamed::stream;
-use ferry_tests::direct_texts::texts;
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 

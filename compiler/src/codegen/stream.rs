@@ -392,9 +392,12 @@ impl Gen<'_> {
         let sources: Vec<Ident> = (0..n).map(|i| format_ident!("src{}", i)).collect();
         let slots: Vec<Ident> = (0..map.slots).map(|i| format_ident!("s{}", i)).collect();
         let resource = map.target_is_resource.then(|| {
-            let t = map.target.as_str();
-            let key = ferry_runtime::rt::key("resourceType");
-            quote! { sink.text(object, #key, #t); }
+            let member = format!(
+                "{}\"{}\"",
+                ferry_runtime::rt::key("resourceType"),
+                json_content(&map.target)
+            );
+            quote! { sink.constant(object, #member); }
         });
         let Object {
             dest,
@@ -553,6 +556,10 @@ impl Gen<'_> {
                         quote! {
                             sink.set_text(#parent, #name, ::ferry_runtime::rt::first_text(#base, &[#(#steps),*]))
                         }
+                    }
+                    Expr::Const(Const::Text(t)) if last.mode == Mode::Single && !t.is_empty() => {
+                        let member = format!("{name}\"{}\"", json_content(t));
+                        quote! { sink.constant(#parent, #member) }
                     }
                     Expr::Const(Const::Text(t)) if last.mode == Mode::Single => {
                         let t = t.as_str();

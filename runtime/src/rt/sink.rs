@@ -76,6 +76,7 @@ impl<'o> Sink<'o> {
     }
 
     /// Closes every container opened inside `at`.
+    #[inline]
     fn settle(&mut self, at: At) {
         while self.frames.len() > at.0 + 1 {
             self.pop();
@@ -102,6 +103,7 @@ impl<'o> Sink<'o> {
     /// Writes the separator and key (`,"name":`, or `,` for an item) of a
     /// new child of `parent`, after closing what is open in it; returns
     /// where they start.
+    #[inline]
     fn key(&mut self, parent: At, key: &str) -> usize {
         self.settle(parent);
         let start = self.out.len();
@@ -145,11 +147,13 @@ impl<'o> Sink<'o> {
     }
 
     /// A new object as the member of `obj` with key `key`.
+    #[inline]
     pub fn object(&mut self, obj: At, key: &'static str) -> At {
         self.open(obj, key, false)
     }
 
     /// A new object item of array `arr`.
+    #[inline]
     pub fn item(&mut self, arr: At) -> At {
         self.open(arr, ",", false)
     }
@@ -230,6 +234,7 @@ impl<'o> Sink<'o> {
     /// `name = path` into object `obj` (`key` is `"name":`) when the
     /// path's text is known ([`super::first_text`]): what [`Sink::set`]
     /// writes for the path's values. Returns 1 when written, else 0.
+    #[inline]
     pub fn set_text(&mut self, obj: At, key: &'static str, text: Option<Cow<'_, str>>) -> usize {
         match text {
             Some(t) => self.text(obj, key, &t),
@@ -261,6 +266,7 @@ impl<'o> Sink<'o> {
 
     /// A text member (`resourceType`, a constant; `key` is `"name":`).
     /// Returns 1 when it is written, 0 for empty text.
+    #[inline]
     pub fn text(&mut self, obj: At, key: &'static str, text: &str) -> usize {
         let start = self.key(obj, key);
         let wrote = !text.is_empty();
@@ -276,9 +282,31 @@ impl<'o> Sink<'o> {
         usize::from(wrote)
     }
 
+    /// A member whose value is constant text, written whole: `member` is
+    /// its key and quoted value as JSON (`,"name":"text"`, from [`key`]
+    /// and the escaped text), which the generator renders. Returns 1 (the
+    /// text is not empty).
+    #[inline]
+    pub fn constant(&mut self, obj: At, member: &'static str) -> usize {
+        self.settle(obj);
+        let first = !self.frames.get(obj.0).is_some_and(|f| f.any);
+        let member = if first {
+            member.get(1..).unwrap_or_default()
+        } else {
+            member
+        };
+        self.out.extend_from_slice(member.as_bytes());
+        if let Some(f) = self.frames.get_mut(obj.0) {
+            f.any = true;
+            f.full = true;
+        }
+        1
+    }
+
     /// Opens a string member of object `obj` (`key` is `"name":`) whose
     /// text is written in parts ([`Sink::push_str`], [`Sink::push_json`]):
     /// a `concat`, an id, a conversion, without building the text first.
+    #[inline]
     pub fn open_str(&mut self, obj: At, key: &'static str) -> Str {
         let start = self.key(obj, key);
         self.out.push(b'"');
@@ -295,6 +323,7 @@ impl<'o> Sink<'o> {
 
     /// Appends text that is already escaped for a JSON string (a constant
     /// the generator escaped) to the open string.
+    #[inline]
     pub fn push_json(&mut self, escaped: &str) {
         self.out.extend_from_slice(escaped.as_bytes());
     }
@@ -307,6 +336,7 @@ impl<'o> Sink<'o> {
     /// Closes the string opened by [`Sink::open_str`]: written when any
     /// text was, else no trace of it, as [`Sink::text`] writes empty text.
     /// Returns 1 when written, else 0.
+    #[inline]
     pub fn close_str(&mut self, obj: At, s: Str) -> usize {
         let wrote = self.out.len() > s.content;
         if wrote {
@@ -422,5 +452,37 @@ mod tests {
         sink.set(&cx, root, ",\"a\":", smallvec::smallvec![text("")]);
         sink.close(root, true);
         assert!(out.is_empty());
+    }
+
+    /// Constants and strings written in parts: a constant drops its comma
+    /// as the first member; a string that gets no text leaves no trace, and
+    /// an object holding only such strings is rolled back.
+    #[test]
+    fn constants_and_strings_in_parts() {
+        let mut out = Vec::new();
+        let mut sink = Sink::new(&mut out);
+        let root = sink.root();
+        assert_eq!(sink.constant(root, ",\"resourceType\":\"Patient\""), 1);
+        let at = sink.open_str(root, ",\"url\":");
+        sink.push_json("a/");
+        sink.push_str("b\"c");
+        sink.push_id(crate::id::ResourceId::of_key("Patient|1"));
+        assert_eq!(sink.close_str(root, at), 1);
+        let empty = sink.object(root, ",\"empty\":");
+        let at = sink.open_str(empty, ",\"none\":");
+        sink.push_str("");
+        assert_eq!(sink.close_str(empty, at), 0);
+        assert!(!sink.full(empty));
+        sink.close(empty, true);
+        let code = sink.object(root, ",\"code\":");
+        assert_eq!(sink.constant(code, ",\"system\":\"s\""), 1);
+        assert!(sink.full(code));
+        sink.close(code, true);
+        sink.close(root, true);
+        let id = crate::id::ResourceId::of_key("Patient|1");
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            format!(r#"{{"resourceType":"Patient","url":"a/b\"c{id}","code":{{"system":"s"}}}}"#)
+        );
     }
 }
