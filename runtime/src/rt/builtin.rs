@@ -231,16 +231,17 @@ pub fn uuid5_id<'a>(cx: &Ctx<'a>, values: &[&[V<'a>]]) -> R<Option<crate::id::Re
     let Some(Some(resource_type)) = texts.next() else {
         return Ok(None);
     };
-    let mut key = cx.key.borrow_mut();
+    let mut ids = cx.ids.borrow_mut();
+    let key = &mut ids.key;
     key.clear();
-    crate::id::push_escaped(&mut key, &resource_type);
+    crate::id::push_escaped(key, &resource_type);
     let mut valid = !resource_type.is_empty() && values.len() > 1;
     for t in texts {
         match t {
             Some(t) => {
                 valid &= !t.is_empty();
                 key.push('|');
-                crate::id::push_escaped(&mut key, &t);
+                crate::id::push_escaped(key, &t);
             }
             None => {
                 return Err(Rejection::new(
@@ -257,5 +258,5 @@ pub fn uuid5_id<'a>(cx: &Ctx<'a>, values: &[&[V<'a>]]) -> R<Option<crate::id::Re
         let e = crate::id::empty_id_part();
         return Err(Rejection::new("ID-KEY", cx.here(), e.to_string()));
     }
-    Ok(Some(cx.id_of_key(&key)))
+    Ok(Some(ids.id_of_key()))
 }

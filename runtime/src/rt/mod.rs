@@ -79,7 +79,7 @@ impl Outcome {
     }
 }
 
-/// How many ids a message keeps for reuse ([`Ctx::id_of_key`]).
+/// How many ids a message keeps for reuse ([`Ids::id_of_key`]).
 const IDS_KEPT: usize = 32;
 
 /// One message (or JSON document) being converted.
@@ -95,12 +95,73 @@ pub struct Ctx<'a> {
     pub time_zone: Option<&'a TimeZone>,
     /// The output being built.
     pub doc: std::cell::RefCell<Doc<'a>>,
-    /// The ids `uuid5` made for this message, by id key: a spec names the
-    /// same resource several times (its id, a fullUrl, a reference), and
-    /// each is one SHA-1 fewer.
-    pub(crate) ids: std::cell::RefCell<Vec<(String, crate::id::ResourceId)>>,
-    /// The id key `uuid5` is building, reused from call to call.
-    pub(crate) key: std::cell::RefCell<String>,
+    /// The ids `uuid5` made for this message, by id key, and the key it
+    /// is building ([`Ids`]).
+    pub(crate) ids: std::cell::RefCell<Ids>,
+}
+
+/// The ids `uuid5` made for one message, by id key: a spec names the same
+/// resource several times (its id, a fullUrl, a reference), and each is one
+/// SHA-1 fewer. The buffers are handed from message to message on a thread
+/// (`SPARE_IDS`), so a stream of messages does not allocate them anew.
+#[derive(Debug, Default)]
+pub(crate) struct Ids {
+    /// The id key being built.
+    pub(crate) key: String,
+    /// The kept keys, one after the other.
+    keys: String,
+    /// Each kept key's end in `keys`, and its id.
+    found: Vec<(usize, crate::id::ResourceId)>,
+}
+
+thread_local! {
+    /// The buffers of the last message's [`Ids`] on this thread.
+    static SPARE_IDS: std::cell::Cell<Ids> = const {
+        std::cell::Cell::new(Ids {
+            key: String::new(),
+            keys: String::new(),
+            found: Vec::new(),
+        })
+    };
+}
+
+impl Ids {
+    /// Empty ids, in the buffers the thread's last message left.
+    fn reused() -> Ids {
+        SPARE_IDS.try_with(|spare| spare.take()).unwrap_or_default()
+    }
+
+    /// The id of the key built in `self.key`, made once per message. The
+    /// first [`IDS_KEPT`] keys are kept: a message naming thousands of
+    /// resources (an ORU^R01 with an id per OBX) must not make the search
+    /// quadratic.
+    pub(crate) fn id_of_key(&mut self) -> crate::id::ResourceId {
+        let mut start = 0;
+        for &(end, id) in &self.found {
+            if self.keys.get(start..end) == Some(self.key.as_str()) {
+                return id;
+            }
+            start = end;
+        }
+        let id = crate::id::ResourceId::of_key(&self.key);
+        if self.found.len() < IDS_KEPT {
+            self.keys.push_str(&self.key);
+            self.found.push((self.keys.len(), id));
+        }
+        id
+    }
+}
+
+impl Drop for Ctx<'_> {
+    /// Hands the id buffers to the thread's next message.
+    fn drop(&mut self) {
+        let mut ids = std::mem::take(self.ids.get_mut());
+        ids.key.clear();
+        ids.keys.clear();
+        ids.found.clear();
+        // During thread teardown the buffers are simply freed.
+        let _ = SPARE_IDS.try_with(|spare| spare.set(ids));
+    }
 }
 
 impl<'a> Ctx<'a> {
@@ -111,10 +172,9 @@ impl<'a> Ctx<'a> {
         message: u32,
         time_zone: Option<&'a TimeZone>,
     ) -> Ctx<'a> {
-        Ctx {
-            doc: std::cell::RefCell::new(Doc::with_capacity(512)),
-            ..Ctx::streaming(segments, tree, message, time_zone)
-        }
+        let cx = Ctx::streaming(segments, tree, message, time_zone);
+        *cx.doc.borrow_mut() = Doc::with_capacity(512);
+        cx
     }
 
     /// A context for one message whose maps stream their output
@@ -131,25 +191,8 @@ impl<'a> Ctx<'a> {
             message,
             time_zone,
             doc: std::cell::RefCell::new(Doc::default()),
-            ids: std::cell::RefCell::new(Vec::new()),
-            key: std::cell::RefCell::new(String::new()),
+            ids: std::cell::RefCell::new(Ids::reused()),
         }
-    }
-
-    /// The id of an id key ([`crate::id`]), made once per message. The
-    /// first [`IDS_KEPT`] keys are kept: a message naming thousands of
-    /// resources (an ORU^R01 with an id per OBX) must not make the search
-    /// quadratic.
-    pub(crate) fn id_of_key(&self, key: &str) -> crate::id::ResourceId {
-        let mut ids = self.ids.borrow_mut();
-        if let Some((_, id)) = ids.iter().find(|(k, _)| k == key) {
-            return *id;
-        }
-        let id = crate::id::ResourceId::of_key(key);
-        if ids.len() < IDS_KEPT {
-            ids.push((key.to_owned(), id));
-        }
-        id
     }
 
     /// A location naming only the message.
@@ -680,15 +723,21 @@ mod tests {
     #[test]
     fn ids_reused_within_a_message_are_the_ids_made() {
         let tree = Tree::default();
-        let cx = Ctx::new(&[], &tree, 1, None);
-        for round in 0..2 {
-            for i in 0..IDS_KEPT + 8 {
-                let part = format!("mrn-{i}");
-                let expected = crate::id::resource_id("Patient", &[&part]).unwrap();
-                let key = crate::id::id_key("Patient", &[&part]);
-                assert_eq!(cx.id_of_key(&key), expected, "round {round}, key {i}");
+        // Twice: the second message reuses the first one's buffers, and
+        // keeps none of its ids.
+        for message in 1..=2 {
+            let cx = Ctx::new(&[], &tree, message, None);
+            let mut ids = cx.ids.borrow_mut();
+            assert!(ids.found.is_empty() && ids.keys.is_empty());
+            for round in 0..2 {
+                for i in 0..IDS_KEPT + 8 {
+                    let part = format!("mrn-{i}");
+                    let expected = crate::id::resource_id("Patient", &[&part]).unwrap();
+                    ids.key = crate::id::id_key("Patient", &[&part]);
+                    assert_eq!(ids.id_of_key(), expected, "round {round}, key {i}");
+                }
             }
+            assert_eq!(ids.found.len(), IDS_KEPT);
         }
-        assert_eq!(cx.ids.borrow().len(), IDS_KEPT);
     }
 }
