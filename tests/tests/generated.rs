@@ -475,7 +475,7 @@ fn streamed_texts_write_what_their_rules_say() {
             r#""gender":"female","birthDate":"1966-09-25","#,
             r#""identifier":[{"value":"123/1.2.3","system":"1.2.3","type":{"text":"MR"}},"#,
             r#"{"value":"/A","system":"A","type":{"text":"SS"}}],"#,
-            r#""name":[{"family":"Doe-van"},{"family":"-","text":"J&K","given":["J&K"]},{"text":"given="}],"#,
+            r#""name":[{"family":"Doe-van"},{"family":"-","text":"J&K","given":["J&K"]},{"text":"given=","given":["Q"]}],"#,
             r#""telecom":[{"system":"email","value":"a\"b@example.org","use":"home"},"#,
             r#"{"system":"phone","value":"555","use":"work"},{"system":"phone","use":"home"}],"#,
             r#""maritalStatus":{"text":"S"},"multipleBirthBoolean":false},"#,

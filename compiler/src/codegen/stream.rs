@@ -578,6 +578,22 @@ impl Gen<'_> {
                     {
                         quote! { sink.set_text(#parent, #name, #text) }
                     }
+                    Expr::Nav(base, navs)
+                        if last.mode == Mode::Append
+                            && matches!(**base, Expr::Source(_) | Expr::Slot(_))
+                            && let Some(steps) = text_path(navs) =>
+                    {
+                        // Every text on the path is an item, as `Sink::append`
+                        // writes the path's values.
+                        let base = self.expr_ref(base, 0)?;
+                        quote! {{
+                            let mut kept = 0usize;
+                            ::ferry_runtime::rt::each_text(#base, &[#(#steps),*], |t| {
+                                kept += sink.item_text(#parent, #name, &t);
+                            });
+                            kept
+                        }}
+                    }
                     _ => {
                         let value = self.expr(value, 0)?;
                         let call = match last.mode {

@@ -370,6 +370,45 @@ pub fn first_value<'a>(values: &[V<'a>], steps: &[PathStep]) -> Option<V<'a>> {
         .find_map(|v| find_on_path(v, steps, &|v: &V<'a>| Some(v.clone())))
 }
 
+/// Calls `each` with the text of every value `nav_field`/`nav_component`
+/// steps would list, in their order, where the text is not empty: the
+/// items `name[] = path` writes, found without listing the values.
+pub fn each_text<'a>(
+    values: &[V<'a>],
+    steps: &[PathStep],
+    mut each: impl FnMut(std::borrow::Cow<'a, str>),
+) {
+    for v in values {
+        each_on_path(v, steps, &mut |v: &V<'a>| {
+            if let Some(t) = text(v) {
+                each(t);
+            }
+        });
+    }
+}
+
+/// Calls `f` with every value the steps reach from `v`, in the order the
+/// `nav_*` steps list them.
+fn each_on_path<'a>(v: &V<'a>, steps: &[PathStep], f: &mut impl FnMut(&V<'a>)) {
+    let Some((step, rest)) = steps.split_first() else {
+        return f(v);
+    };
+    match step {
+        PathStep::Field(n) => {
+            if let V::Segment(s) = v {
+                for r in repetitions(s.field(*n)) {
+                    each_on_path(&r, rest, f);
+                }
+            }
+        }
+        PathStep::Component(n) => {
+            if let Some(c) = component_of(v, *n) {
+                each_on_path(&c, rest, f);
+            }
+        }
+    }
+}
+
 /// What `concat` and the conversions read of a path: the first present
 /// value's text (`None` when that value has none), found without listing
 /// the values.

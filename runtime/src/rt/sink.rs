@@ -264,6 +264,17 @@ impl<'o> Sink<'o> {
         kept
     }
 
+    /// One text item of array member `key` of `obj` (`name[] = path`,
+    /// text by text: [`super::each_text`]), the array continued when it is
+    /// the member open there. Returns 1 when written, 0 for empty text.
+    pub fn item_text(&mut self, obj: At, key: &'static str, text: &str) -> usize {
+        if text.is_empty() {
+            return 0;
+        }
+        let arr = self.member(obj, key, true);
+        self.text(arr, ",", text)
+    }
+
     /// A text member (`resourceType`, a constant; `key` is `"name":`).
     /// Returns 1 when it is written, 0 for empty text.
     #[inline]
