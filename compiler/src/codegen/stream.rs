@@ -574,7 +574,7 @@ impl Gen<'_> {
                     }
                     value
                         if last.mode == Mode::Single
-                            && let Some(text) = self.stext(value)? =>
+                            && let Some(text) = self.stext(value, false)? =>
                     {
                         quote! { sink.set_text(#parent, #name, #text) }
                     }
@@ -827,80 +827,61 @@ impl Gen<'_> {
     /// whose values are texts read without building them: constants, HL7
     /// paths, table lookups, and `if`s and `??`s of them. `None` for other
     /// expressions (they keep `Sink::set`).
-    fn stext(&mut self, e: &Expr) -> Result<Option<TokenStream>, CodegenError> {
+    ///
+    /// With `present`, for the left side of `??`: `None` when none of the
+    /// expression's values is present (`??` moves on), else `Some` of that
+    /// text (`Option<Option<Cow<str>>>`).
+    fn stext(&mut self, e: &Expr, present: bool) -> Result<Option<TokenStream>, CodegenError> {
+        // Constants and table codes are present exactly when not empty.
+        let whole = |t: TokenStream| {
+            if present {
+                quote! { (#t).map(::std::option::Option::Some) }
+            } else {
+                t
+            }
+        };
         Ok(Some(match e {
             Expr::Const(Const::Text(t)) if t.is_empty() => quote! { ::std::option::Option::None },
             Expr::Const(Const::Text(t)) => {
                 let t = t.as_str();
-                quote! { ::std::option::Option::Some(::std::borrow::Cow::Borrowed(#t)) }
+                whole(quote! { ::std::option::Option::Some(::std::borrow::Cow::Borrowed(#t)) })
             }
             Expr::Nav(base, navs)
                 if matches!(**base, Expr::Source(_) | Expr::Slot(_))
                     && let Some(steps) = text_path(navs) =>
             {
                 let base = self.expr_ref(base, 0)?;
-                quote! { ::ferry_runtime::rt::first_text(#base, &[#(#steps),*]) }
+                let read = if present {
+                    quote! { text_if_present }
+                } else {
+                    quote! { first_text }
+                };
+                quote! { ::ferry_runtime::rt::#read(#base, &[#(#steps),*]) }
             }
             Expr::Lookup(table, value) => {
                 let table = self.table(*table)?;
                 let value = self.expr_ref(value, 0)?;
-                quote! { ::ferry_runtime::rt::lookup_first(cx, #table, #value)? }
+                whole(quote! { ::ferry_runtime::rt::lookup_first(cx, #table, #value)? })
             }
             Expr::If(c, a, b) => {
-                let (Some(a), Some(b)) = (self.stext(a)?, self.stext(b)?) else {
+                let (Some(a), Some(b)) = (self.stext(a, present)?, self.stext(b, present)?) else {
                     return Ok(None);
                 };
                 let c = self.cond(c, 0)?;
                 quote! { if #c { #a } else { #b } }
             }
             Expr::Coalesce(a, b) => {
-                let (Some(a), Some(b)) = (self.spresent(a)?, self.stext(b)?) else {
+                let (Some(a), Some(b)) = (self.stext(a, true)?, self.stext(b, present)?) else {
                     return Ok(None);
+                };
+                let kept = if present {
+                    quote! { ::std::option::Option::Some(t) }
+                } else {
+                    quote! { t }
                 };
                 quote! {
                     match #a {
-                        ::std::option::Option::Some(t) => t,
-                        ::std::option::Option::None => #b,
-                    }
-                }
-            }
-            _ => return Ok(None),
-        }))
-    }
-
-    /// For `e ?? ...`: `None` when none of `e`'s values is present (`??`
-    /// moves on), else `Some` of the text [`Gen::stext`] gives. `None` for
-    /// expressions `stext` does not read.
-    fn spresent(&mut self, e: &Expr) -> Result<Option<TokenStream>, CodegenError> {
-        Ok(Some(match e {
-            // Constants and table codes are present exactly when not empty.
-            Expr::Const(Const::Text(_)) | Expr::Lookup(..) => {
-                let Some(t) = self.stext(e)? else {
-                    return Ok(None);
-                };
-                quote! { (#t).map(::std::option::Option::Some) }
-            }
-            Expr::Nav(base, navs)
-                if matches!(**base, Expr::Source(_) | Expr::Slot(_))
-                    && let Some(steps) = text_path(navs) =>
-            {
-                let base = self.expr_ref(base, 0)?;
-                quote! { ::ferry_runtime::rt::text_if_present(#base, &[#(#steps),*]) }
-            }
-            Expr::If(c, a, b) => {
-                let (Some(a), Some(b)) = (self.spresent(a)?, self.spresent(b)?) else {
-                    return Ok(None);
-                };
-                let c = self.cond(c, 0)?;
-                quote! { if #c { #a } else { #b } }
-            }
-            Expr::Coalesce(a, b) => {
-                let (Some(a), Some(b)) = (self.spresent(a)?, self.spresent(b)?) else {
-                    return Ok(None);
-                };
-                quote! {
-                    match #a {
-                        ::std::option::Option::Some(t) => ::std::option::Option::Some(t),
+                        ::std::option::Option::Some(t) => #kept,
                         ::std::option::Option::None => #b,
                     }
                 }
