@@ -36,6 +36,8 @@ pub use value::{
     json_out, present, text, text_ref, truthy,
 };
 
+use std::ops::ControlFlow;
+
 use crate::convert::TimeZone;
 use crate::er7::Segment;
 use crate::error::{Location, Rejection};
@@ -379,33 +381,12 @@ pub fn each_text<'a>(
     mut each: impl FnMut(std::borrow::Cow<'a, str>),
 ) {
     for v in values {
-        each_on_path(v, steps, &mut |v: &V<'a>| {
+        let _ = walk_path(v, steps, &mut |v: &V<'a>| {
             if let Some(t) = text(v) {
                 each(t);
             }
+            ControlFlow::<()>::Continue(())
         });
-    }
-}
-
-/// Calls `f` with every value the steps reach from `v`, in the order the
-/// `nav_*` steps list them.
-fn each_on_path<'a>(v: &V<'a>, steps: &[PathStep], f: &mut impl FnMut(&V<'a>)) {
-    let Some((step, rest)) = steps.split_first() else {
-        return f(v);
-    };
-    match step {
-        PathStep::Field(n) => {
-            if let V::Segment(s) = v {
-                for r in repetitions(s.field(*n)) {
-                    each_on_path(&r, rest, f);
-                }
-            }
-        }
-        PathStep::Component(n) => {
-            if let Some(c) = component_of(v, *n) {
-                each_on_path(&c, rest, f);
-            }
-        }
     }
 }
 
@@ -426,14 +407,22 @@ pub fn text_if_present<'a>(
     values: &[V<'a>],
     steps: &[PathStep],
 ) -> Option<Option<std::borrow::Cow<'a, str>>> {
-    // Text is only read from valued values: found, the path is present.
-    if let Some(t) = first_text(values, steps) {
-        return Some(Some(t));
+    // One walk: the first text, noting on the way whether any value was
+    // present (text is only read from valued values).
+    let mut any = false;
+    for v in values {
+        let found = walk_path(v, steps, &mut |v: &V<'a>| {
+            any |= present(v);
+            match text(v) {
+                Some(t) => ControlFlow::Break(t),
+                None => ControlFlow::Continue(()),
+            }
+        });
+        if let ControlFlow::Break(t) = found {
+            return Some(Some(t));
+        }
     }
-    let present = values
-        .iter()
-        .any(|v| find_on_path(v, steps, &|v: &V<'a>| present(v).then_some(())).is_some());
-    present.then_some(None)
+    any.then_some(None)
 }
 
 /// What `concat` reads of an argument's values: the first present value's
@@ -449,16 +438,41 @@ fn find_on_path<'a, T>(
     steps: &[PathStep],
     found: &impl Fn(&V<'a>) -> Option<T>,
 ) -> Option<T> {
+    match walk_path(v, steps, &mut |v: &V<'a>| match found(v) {
+        Some(t) => ControlFlow::Break(t),
+        None => ControlFlow::Continue(()),
+    }) {
+        ControlFlow::Break(t) => Some(t),
+        ControlFlow::Continue(()) => None,
+    }
+}
+
+/// Calls `f` with every value the steps reach from `v`, in the order the
+/// `nav_field`/`nav_component` steps list them (depth first is their
+/// order), until `f` breaks: the one walk behind the path readers above.
+fn walk_path<'a, T>(
+    v: &V<'a>,
+    steps: &[PathStep],
+    f: &mut impl FnMut(&V<'a>) -> ControlFlow<T>,
+) -> ControlFlow<T> {
     let Some((step, rest)) = steps.split_first() else {
-        return found(v);
+        return f(v);
     };
     match step {
-        PathStep::Field(n) => match v {
-            V::Segment(s) => repetitions(s.field(*n)).find_map(|r| find_on_path(&r, rest, found)),
-            _ => None,
-        },
-        PathStep::Component(n) => component_of(v, *n).and_then(|c| find_on_path(&c, rest, found)),
+        PathStep::Field(n) => {
+            if let V::Segment(s) = v {
+                for r in repetitions(s.field(*n)) {
+                    walk_path(&r, rest, f)?;
+                }
+            }
+        }
+        PathStep::Component(n) => {
+            if let Some(c) = component_of(v, *n) {
+                return walk_path(&c, rest, f);
+            }
+        }
     }
+    ControlFlow::Continue(())
 }
 
 /// `Nav::Member`: a JSON member, arrays flattened.
