@@ -782,6 +782,9 @@ mod tests {
             let cx = Ctx::new(&[], &tree, message, None);
             let mut ids = cx.ids.borrow_mut();
             assert!(ids.found.is_empty() && ids.keys.is_empty());
+            if message == 2 {
+                assert!(ids.keys.capacity() > 0 && ids.found.capacity() >= IDS_KEPT);
+            }
             for round in 0..2 {
                 for i in 0..IDS_KEPT + 8 {
                     let part = format!("mrn-{i}");

@@ -184,6 +184,17 @@ impl<'o> Sink<'o> {
         full
     }
 
+    /// Notes in `obj`'s frame that text was written there (`wrote`), or
+    /// rolled back: text members hold a value exactly when written.
+    #[inline]
+    fn mark_text(&mut self, obj: At, wrote: bool) -> usize {
+        if let Some(f) = self.frames.get_mut(obj.0) {
+            f.any |= wrote;
+            f.full |= wrote;
+        }
+        usize::from(wrote)
+    }
+
     /// Writes one leaf after its key (which began at `start`).
     fn write(&mut self, cx: &Ctx<'_>, parent: At, start: usize, leaf: Leaf<'_>) {
         let wrote = match leaf {
@@ -286,11 +297,7 @@ impl<'o> Sink<'o> {
         } else {
             self.out.truncate(start);
         }
-        if let Some(f) = self.frames.get_mut(obj.0) {
-            f.any |= wrote;
-            f.full |= wrote;
-        }
-        usize::from(wrote)
+        self.mark_text(obj, wrote)
     }
 
     /// A member whose value is constant text, written whole: `member` is
@@ -299,19 +306,9 @@ impl<'o> Sink<'o> {
     /// text is not empty).
     #[inline]
     pub fn constant(&mut self, obj: At, member: &'static str) -> usize {
-        self.settle(obj);
-        let first = !self.frames.get(obj.0).is_some_and(|f| f.any);
-        let member = if first {
-            member.get(1..).unwrap_or_default()
-        } else {
-            member
-        };
-        self.out.extend_from_slice(member.as_bytes());
-        if let Some(f) = self.frames.get_mut(obj.0) {
-            f.any = true;
-            f.full = true;
-        }
-        1
+        // Written as a key is: its comma left out before the first member.
+        self.key(obj, member);
+        self.mark_text(obj, true)
     }
 
     /// Opens a string member of object `obj` (`key` is `"name":`) whose
@@ -355,11 +352,7 @@ impl<'o> Sink<'o> {
         } else {
             self.out.truncate(s.start);
         }
-        if let Some(f) = self.frames.get_mut(obj.0) {
-            f.any |= wrote;
-            f.full |= wrote;
-        }
-        usize::from(wrote)
+        self.mark_text(obj, wrote)
     }
 }
 
