@@ -112,6 +112,10 @@ struct Gen<'p> {
     fresh: u32,
     /// Which maps stream their output (by map index).
     streams: Vec<bool>,
+    /// The bindings of `each`es over a field in scope whose items are
+    /// split into components once (`rt::Split`, local `sp<slot>`), with how
+    /// many components the rules read.
+    splits: std::collections::BTreeMap<u32, usize>,
 }
 
 /// Where the rules of a block write.
@@ -172,6 +176,7 @@ impl<'p> Gen<'p> {
             program,
             fresh: 0,
             streams: program.maps.iter().map(stream::streamable).collect(),
+            splits: std::collections::BTreeMap::new(),
         };
         // A map the proof accepts may still hold a check the streamed
         // rules cannot make; it keeps the document model. Whether a map
@@ -622,6 +627,8 @@ impl<'p> Gen<'p> {
                 body,
             } => {
                 let (source, owned) = self.each_source(source)?;
+                let split = self.bind_split(*slot, owned, body);
+                let slot_id = *slot;
                 let slot = format_ident!("s{}", slot.0);
                 into.writes(target);
                 let target = target_tokens(target);
@@ -632,8 +639,9 @@ impl<'p> Gen<'p> {
                         #outs.push(::ferry_runtime::rt::Placed { node: #inner, shared: false });
                         #count.max(1)
                     }
-                })?;
-                let each = each_loop(&item, &source, owned, &slot, &build);
+                });
+                self.unbind_split(slot_id);
+                let each = each_loop(&item, &source, owned, &slot, split, &build?);
                 quote! {{
                     let mut #outs = ::ferry_runtime::rt::Outs::new();
                     let mut derived = 0usize;
@@ -644,12 +652,16 @@ impl<'p> Gen<'p> {
             }
             Op::Each { source, slot, body } => {
                 let (source, owned) = self.each_source(source)?;
+                let split = self.bind_split(*slot, owned, body);
+                let slot_id = *slot;
                 let slot = format_ident!("s{}", slot.0);
                 let item = self.fresh("item");
                 let looped = into.inner(true);
-                let rules = self.block(body, &looped, true)?;
+                let rules = self.block(body, &looped, true);
+                self.unbind_split(slot_id);
+                let rules = rules?;
                 into.merge(&looped);
-                let each = each_loop(&item, &source, owned, &slot, &rules);
+                let each = each_loop(&item, &source, owned, &slot, split, &rules);
                 quote! {{
                     let mut derived = 0usize;
                     #each
@@ -742,6 +754,69 @@ impl<'p> Gen<'p> {
         Ok((self.expr_ref(source, 0)?, false))
     }
 
+    /// For an `each` over a field's repetitions (`owned` items), the split
+    /// its binding gets when the rules read its components: the binding is
+    /// recorded as split while its body is generated ([`Gen::unbind_split`]
+    /// after).
+    fn bind_split(&mut self, slot: Slot, owned: bool, body: &Block) -> Option<(Ident, usize)> {
+        let upto = split_upto(body, slot);
+        if !owned || upto == 0 || upto > ferry_runtime::rt::SPLIT_MAX {
+            return None;
+        }
+        self.splits.insert(slot.0, upto);
+        Some((format_ident!("sp{}", slot.0), upto))
+    }
+
+    fn unbind_split(&mut self, slot: Slot) {
+        self.splits.remove(&slot.0);
+    }
+
+    /// An HL7 path from a source or binding (`text_path(navs)` holds) as
+    /// the values it starts from and the `rt::PathStep`s after them: a
+    /// split binding's first component is read from its split.
+    fn path_base(
+        &mut self,
+        base: &Expr,
+        navs: &[Nav],
+        depth: u32,
+    ) -> Result<(TokenStream, Vec<TokenStream>), CodegenError> {
+        if let Some((first, rest)) = self.split_first(base, navs) {
+            return Ok((
+                quote! { (#first).as_slice() },
+                stream::text_path(&rest).unwrap_or_default(),
+            ));
+        }
+        let steps = stream::text_path(navs).unwrap_or_default();
+        Ok((self.expr_ref(base, depth)?, steps))
+    }
+
+    /// When `base` is a split binding and the path starts with a component:
+    /// that component from the split (an `Option<V<'a>>` expression) and
+    /// the navigation after it.
+    fn split_first(&self, base: &Expr, navs: &[Nav]) -> Option<(TokenStream, Vec<Nav>)> {
+        let Expr::Slot(slot) = base else {
+            return None;
+        };
+        if !self.splits.contains_key(&slot.0) {
+            return None;
+        }
+        let (n, rest) = match navs.split_first()? {
+            (Nav::Component(n), rest) => (*n as usize, rest.to_vec()),
+            (Nav::Components(ns), rest) => {
+                let (n, more) = ns.split_first()?;
+                let mut after = Vec::new();
+                if !more.is_empty() {
+                    after.push(Nav::Components(more.to_vec()));
+                }
+                after.extend(rest.iter().cloned());
+                (*n, after)
+            }
+            _ => return None,
+        };
+        let sp = format_ident!("sp{}", slot.0);
+        Some((quote! { #sp.component(#n) }, rest))
+    }
+
     // ------------------------------------------------------- expressions
 
     /// An expression borrowing its values as `&[V<'a>]`, for arguments:
@@ -795,6 +870,16 @@ impl<'p> Gen<'p> {
             }
             Expr::Nav(base, navs) => {
                 let mut owned: Option<TokenStream> = None;
+                let split = self.split_first(base, navs);
+                let navs = match &split {
+                    Some((first, rest)) => {
+                        owned = Some(quote! {
+                            (#first).into_iter().collect::<::ferry_runtime::rt::Vals<'a>>()
+                        });
+                        rest.as_slice()
+                    }
+                    None => navs.as_slice(),
+                };
                 let mut navs = navs.iter().peekable();
                 while let Some(nav) = navs.next() {
                     let input = match owned.take() {
@@ -967,9 +1052,9 @@ impl<'p> Gen<'p> {
     fn first_ref(&mut self, e: &Expr, depth: u32) -> Result<TokenStream, CodegenError> {
         if let Expr::Nav(base, navs) = e
             && matches!(**base, Expr::Source(_) | Expr::Slot(_))
-            && let Some(steps) = stream::text_path(navs)
+            && stream::text_path(navs).is_some()
         {
-            let base = self.expr_ref(base, depth)?;
+            let (base, steps) = self.path_base(base, navs, depth)?;
             return Ok(quote! {
                 ::ferry_runtime::rt::first_value(#base, &[#(#steps),*]).as_slice()
             });
@@ -1094,9 +1179,13 @@ fn each_loop(
     source: &TokenStream,
     owned: bool,
     slot: &Ident,
+    split: Option<(Ident, usize)>,
     body: &TokenStream,
 ) -> TokenStream {
     let by_ref = owned.then(|| quote! { let #item = &#item; });
+    let split = split.map(|(sp, upto)| {
+        quote! { let #sp = ::ferry_runtime::rt::Split::new(#item, #upto); }
+    });
     quote! {
         for #item in #source {
             #by_ref
@@ -1104,7 +1193,83 @@ fn each_loop(
                 continue;
             }
             #slot = ::ferry_runtime::rt::one(#item.clone());
+            #split
             derived += #body;
+        }
+    }
+}
+
+/// The highest component number the rules of `body` read directly from
+/// the binding `slot` (`cx.5`, `cx.4.2`: 5); 0 when they read none.
+fn split_upto(body: &Block, slot: Slot) -> usize {
+    let mut upto = 0;
+    visit_block(body, &mut |e| {
+        if let Expr::Nav(base, navs) = e
+            && matches!(**base, Expr::Slot(s) if s == slot)
+        {
+            let first = match navs.first() {
+                Some(Nav::Component(n)) => *n as usize,
+                Some(Nav::Components(ns)) => ns.first().copied().unwrap_or(0),
+                _ => 0,
+            };
+            upto = upto.max(first);
+        }
+    });
+    upto
+}
+
+/// Calls `f` with every expression of a block's rules, nested ones included.
+fn visit_block(block: &Block, f: &mut impl FnMut(&Expr)) {
+    for op in &block.ops {
+        match op {
+            Op::Set { value, .. } | Op::Let { value, .. } | Op::RequireSource { value, .. } => {
+                visit_expr(value, f);
+            }
+            Op::Object { body, .. } => visit_block(body, f),
+            Op::RequireTarget { .. } => {}
+            Op::EachObject { source, body, .. } | Op::Each { source, body, .. } => {
+                visit_expr(source, f);
+                visit_block(body, f);
+            }
+            Op::When {
+                cond,
+                then,
+                otherwise,
+            } => {
+                visit_expr(cond, f);
+                visit_block(then, f);
+                visit_block(otherwise, f);
+            }
+        }
+    }
+}
+
+fn visit_expr(e: &Expr, f: &mut impl FnMut(&Expr)) {
+    f(e);
+    match e {
+        Expr::Const(_) | Expr::Source(_) | Expr::Slot(_) | Expr::Current => {}
+        Expr::Nav(base, navs) => {
+            visit_expr(base, f);
+            for nav in navs {
+                if let Nav::Where(cond) = nav {
+                    visit_expr(cond, f);
+                }
+            }
+        }
+        Expr::Call(_, args) | Expr::MapCall(_, args) => args.iter().for_each(|a| visit_expr(a, f)),
+        Expr::Lookup(_, a) | Expr::Not(a) => visit_expr(a, f),
+        Expr::Coalesce(a, b) | Expr::Compare(_, a, b) | Expr::And(a, b) | Expr::Or(a, b) => {
+            visit_expr(a, f);
+            visit_expr(b, f);
+        }
+        Expr::In(a, options) => {
+            visit_expr(a, f);
+            options.iter().for_each(|o| visit_expr(o, f));
+        }
+        Expr::If(a, b, c) => {
+            visit_expr(a, f);
+            visit_expr(b, f);
+            visit_expr(c, f);
         }
     }
 }

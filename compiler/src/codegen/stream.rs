@@ -550,9 +550,9 @@ impl Gen<'_> {
                     Expr::Nav(base, navs)
                         if last.mode == Mode::Single
                             && matches!(**base, Expr::Source(_) | Expr::Slot(_))
-                            && let Some(steps) = text_path(navs) =>
+                            && text_path(navs).is_some() =>
                     {
-                        let base = self.expr_ref(base, 0)?;
+                        let (base, steps) = self.path_base(base, navs, 0)?;
                         quote! {
                             sink.set_text(#parent, #name, ::ferry_runtime::rt::first_text(#base, &[#(#steps),*]))
                         }
@@ -581,11 +581,11 @@ impl Gen<'_> {
                     Expr::Nav(base, navs)
                         if last.mode == Mode::Append
                             && matches!(**base, Expr::Source(_) | Expr::Slot(_))
-                            && let Some(steps) = text_path(navs) =>
+                            && text_path(navs).is_some() =>
                     {
                         // Every text on the path is an item, as `Sink::append`
                         // writes the path's values.
-                        let base = self.expr_ref(base, 0)?;
+                        let (base, steps) = self.path_base(base, navs, 0)?;
                         quote! {{
                             let mut kept = 0usize;
                             ::ferry_runtime::rt::each_text(#base, &[#(#steps),*], |t| {
@@ -655,6 +655,8 @@ impl Gen<'_> {
                 let (open, parent) = self.parents(object, init);
                 let name = ferry_runtime::rt::key(&last.name);
                 let (source, owned) = self.each_source(source)?;
+                let split = self.bind_split(*slot, owned, body);
+                let slot_id = *slot;
                 let slot = format_ident!("s{}", slot.0);
                 let item = self.fresh("item");
                 let array = self.fresh("array");
@@ -664,8 +666,9 @@ impl Gen<'_> {
                     &m.deeper,
                     &m.now,
                     |count| quote! { #count.max(1) },
-                )?;
-                let each = each_loop(&item, &source, owned, &slot, &build);
+                );
+                self.unbind_split(slot_id);
+                let each = each_loop(&item, &source, owned, &slot, split, &build?);
                 quote! {{
                     #open
                     let #array = sink.member(#parent, #name, true);
@@ -676,10 +679,13 @@ impl Gen<'_> {
             }
             Op::Each { source, slot, body } => {
                 let (source, owned) = self.each_source(source)?;
+                let split = self.bind_split(*slot, owned, body);
+                let slot_id = *slot;
                 let slot = format_ident!("s{}", slot.0);
                 let item = self.fresh("item");
-                let rules = self.sblock(body, d, true)?;
-                let each = each_loop(&item, &source, owned, &slot, &rules);
+                let rules = self.sblock(body, d, true);
+                self.unbind_split(slot_id);
+                let each = each_loop(&item, &source, owned, &slot, split, &rules?);
                 quote! {{
                     let mut derived = 0usize;
                     #each
@@ -798,9 +804,9 @@ impl Gen<'_> {
             }
             Expr::Nav(base, navs)
                 if matches!(**base, Expr::Source(_) | Expr::Slot(_))
-                    && let Some(steps) = text_path(navs) =>
+                    && text_path(navs).is_some() =>
             {
-                let base = self.expr_ref(base, 0)?;
+                let (base, steps) = self.path_base(base, navs, 0)?;
                 quote! {
                     if let ::std::option::Option::Some(t) =
                         ::ferry_runtime::rt::present_text(#base, &[#(#steps),*])
@@ -848,9 +854,9 @@ impl Gen<'_> {
             }
             Expr::Nav(base, navs)
                 if matches!(**base, Expr::Source(_) | Expr::Slot(_))
-                    && let Some(steps) = text_path(navs) =>
+                    && text_path(navs).is_some() =>
             {
-                let base = self.expr_ref(base, 0)?;
+                let (base, steps) = self.path_base(base, navs, 0)?;
                 let read = if present {
                     quote! { text_if_present }
                 } else {

@@ -987,6 +987,51 @@ impl<'m> Repetition<'m> {
     pub fn components(&self) -> impl Iterator<Item = Component<'m>> + '_ {
         (1..=self.component_count()).map(|j| self.component(j))
     }
+
+    /// The bounds of the first `ends.len()` components in one scan:
+    /// `ends[j]` is where component `j + 1` ends (relative to [`Self::raw`]),
+    /// so [`Self::component_in`] reads any of them without another scan.
+    /// Returns how many components were found, and whether that is all the
+    /// repetition holds. A literal repetition (MSH-1, MSH-2) is never split:
+    /// `(0, false)`.
+    pub(crate) fn component_ends(&self, ends: &mut [u32]) -> (usize, bool) {
+        if self.literal || ends.is_empty() {
+            return (0, false);
+        }
+        let mut found = 0;
+        let stopped = each_sep(self.raw, self.ctx.delimiters.component, |at| {
+            if let Some(e) = ends.get_mut(found) {
+                *e = at as u32;
+            }
+            found += 1;
+            found == ends.len()
+        });
+        if stopped {
+            return (found, false);
+        }
+        if let Some(e) = ends.get_mut(found) {
+            *e = self.raw.len() as u32;
+        }
+        (found + 1, true)
+    }
+
+    /// Component `j` (1-based) as [`Self::component`] gives it, from the
+    /// bounds [`Self::component_ends`] found (`j <= ends.len()`).
+    pub(crate) fn component_in(&self, ends: &[u32], j: usize) -> Component<'m> {
+        let end = ends.get(j.wrapping_sub(1)).map_or(0, |&e| e as usize);
+        let start = match j {
+            0 | 1 => 0,
+            _ => ends.get(j - 2).map_or(end, |&e| e as usize + 1),
+        };
+        let mut loc = self.loc;
+        loc.component = j as u32;
+        Component {
+            raw: self.raw.get(start..end).unwrap_or_default(),
+            literal: self.literal,
+            ctx: self.ctx,
+            loc,
+        }
+    }
 }
 
 fn count(raw: &[u8], literal: bool, sep: u8) -> usize {

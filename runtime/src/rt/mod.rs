@@ -308,6 +308,56 @@ fn component_of<'a>(v: &V<'a>, n: usize) -> Option<V<'a>> {
     (present(&next) || is_null(&next)).then_some(next)
 }
 
+/// The most components a [`Split`] finds in its one scan.
+pub const SPLIT_MAX: usize = 16;
+
+/// The item of an `each` over a field (one repetition) with the bounds of
+/// the components its rules read found in one scan: `cx.1`, `cx.4.3` and
+/// `cx.5` read their component without scanning the repetition again.
+/// [`Split::component`] gives what [`nav_component`] gives from the item.
+#[derive(Debug)]
+pub struct Split<'a> {
+    item: V<'a>,
+    ends: [u32; SPLIT_MAX],
+    /// How many components `ends` bounds.
+    found: usize,
+    /// Whether they are all the repetition holds.
+    complete: bool,
+}
+
+impl<'a> Split<'a> {
+    /// Splits `item` (a repetition) into its first `upto` components
+    /// (at most [`SPLIT_MAX`]); any other value is not split.
+    pub fn new(item: &V<'a>, upto: usize) -> Split<'a> {
+        let mut ends = [0u32; SPLIT_MAX];
+        let (found, complete) = match item {
+            V::Rep(r) => r.component_ends(ends.get_mut(..upto.min(SPLIT_MAX)).unwrap_or_default()),
+            _ => (0, false),
+        };
+        Split {
+            item: item.clone(),
+            ends,
+            found,
+            complete,
+        }
+    }
+
+    /// Component `n` of the item, when valued or the HL7 null: the one
+    /// value `nav_component(&[item], n)` lists.
+    pub fn component(&self, n: usize) -> Option<V<'a>> {
+        if let V::Rep(r) = &self.item {
+            if (1..=self.found).contains(&n) {
+                let c = r.component_in(self.ends.get(..self.found).unwrap_or_default(), n);
+                return (!c.is_empty()).then_some(V::Comp(c));
+            }
+            if self.complete && n > self.found {
+                return None;
+            }
+        }
+        component_of(&self.item, n)
+    }
+}
+
 /// `Nav::Component` steps in a row (`.4.2`), in one pass: the same values
 /// as [`nav_component`] applied step by step.
 pub fn nav_components<'a>(values: &[V<'a>], steps: &[usize]) -> Vals<'a> {
@@ -794,6 +844,59 @@ mod tests {
                 }
             }
             assert_eq!(ids.found.len(), IDS_KEPT);
+        }
+    }
+
+    proptest::proptest! {
+        /// A split repetition gives every component, valued, null or
+        /// absent, with its location, as `nav_component` does, however far
+        /// it was split; a literal field (MSH-2) is read unsplit.
+        #[test]
+        fn split_components_are_nav_components(
+            field in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::strategy::Just(b'^'),
+                    proptest::strategy::Just(b'&'),
+                    proptest::strategy::Just(b'~'),
+                    proptest::strategy::Just(b'"'),
+                    proptest::strategy::Just(b'a'),
+                ],
+                0..60,
+            ),
+            upto in 0usize..20,
+        ) {
+            let mut bytes = b"MSH|^~\\&|A|B|||20240101||ADT^A01|1|P|2.5.1\rPID|1||".to_vec();
+            bytes.extend_from_slice(&field);
+            let parsed = crate::er7::Message::parse(&bytes).unwrap();
+            let message = parsed.message();
+            let pid = message.segment("PID", 1).unwrap();
+            let msh = message.segment("MSH", 1).unwrap();
+            let reps: Vec<V<'_>> = pid
+                .field(3)
+                .repetitions()
+                .chain(msh.field(2).repetitions())
+                .map(V::Rep)
+                .collect();
+            let seen = |v: Option<V<'_>>| {
+                v.map(|v| match v {
+                    V::Comp(c) => (c.raw().to_vec(), c.location()),
+                    other => (Vec::new(), ctx_free_location(&other)),
+                })
+            };
+            for rep in &reps {
+                let split = Split::new(rep, upto);
+                for n in 0..20 {
+                    let expected = nav_component(std::slice::from_ref(rep), n).into_iter().next();
+                    proptest::prop_assert_eq!(seen(split.component(n)), seen(expected), "component {}", n);
+                }
+            }
+        }
+    }
+
+    fn ctx_free_location(v: &V<'_>) -> Location {
+        match v {
+            V::Sub(s) => s.location(),
+            _ => Location::default(),
         }
     }
 }
