@@ -165,12 +165,17 @@ pub fn push_escaped(key: &mut String, piece: &str) {
         key.push_str(piece);
         return;
     }
-    for c in piece.chars() {
-        if c == '|' || c == '\\' {
+    // Runs between the escaped bytes are copied whole (`|` and `\\` are
+    // ASCII, so every cut is a char boundary).
+    let mut start = 0;
+    for (i, b) in piece.bytes().enumerate() {
+        if b == b'|' || b == b'\\' {
+            key.push_str(piece.get(start..i).unwrap_or_default());
             key.push('\\');
+            start = i;
         }
-        key.push(c);
     }
+    key.push_str(piece.get(start..).unwrap_or_default());
 }
 
 fn update_escaped(hasher: &mut sha1::Sha1, piece: &str) {
@@ -233,6 +238,23 @@ mod tests {
                 "{key}"
             );
             assert_eq!(ResourceId::of_key(&key).uuid(), expected, "{key}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Escaping by runs writes what escaping char by char writes.
+        #[test]
+        fn push_escaped_escapes_every_pipe_and_backslash(piece in "[a|\\\\é日]{0,12}") {
+            let mut expected = String::from("K|");
+            for c in piece.chars() {
+                if c == '|' || c == '\\' {
+                    expected.push('\\');
+                }
+                expected.push(c);
+            }
+            let mut key = String::from("K|");
+            push_escaped(&mut key, &piece);
+            proptest::prop_assert_eq!(key, expected);
         }
     }
 

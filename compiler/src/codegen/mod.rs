@@ -388,8 +388,7 @@ impl<'p> Gen<'p> {
                     &doc,
                     hl7(quote! {
                         ::ferry_runtime::rt::check_message_type(#s_name, by_event, &segments, 1)?;
-                        let ids: ::std::vec::Vec<&[u8]> = segments.iter().map(|s| s.id()).collect();
-                        let tree = ::ferry_runtime::rt::structure::place(#s_ident, &ids);
+                        let tree = ::ferry_runtime::rt::structure::place_segments(#s_ident, &segments);
                         #group
                     }),
                 )

@@ -109,8 +109,7 @@ impl Converter for Interpreter<'_> {
                     &segments,
                     document.ordinal,
                 )?;
-                let ids: Vec<&[u8]> = segments.iter().map(|s| s.id()).collect();
-                let tree = rt::structure::place(&self.shape, &ids);
+                let tree = rt::structure::place_segments(&self.shape, &segments);
                 let run = Run::new(
                     self.program,
                     Ctx::new(&segments, &tree, document.ordinal, zone),

@@ -79,11 +79,22 @@ pub struct Tree {
     pub unplaced: Vec<usize>,
 }
 
+/// [`place`] for a message's segments (their ids listed on the stack).
+pub fn place_segments(structure: &[Node<'_>], segments: &[crate::er7::Segment<'_>]) -> Tree {
+    let ids: smallvec::SmallVec<[&[u8]; 32]> = segments.iter().map(|s| s.id()).collect();
+    place(structure, &ids)
+}
+
 /// Matches segment ids (in message order) against `structure`.
 /// `structure` is the message's top-level children.
 pub fn place(structure: &[Node<'_>], ids: &[&[u8]]) -> Tree {
+    // The message holds most segments itself: its list is sized once.
+    let mut groups = Vec::with_capacity(4);
+    groups.push(GroupInst {
+        children: Vec::with_capacity(ids.len()),
+    });
     let mut tree = Tree {
-        groups: vec![GroupInst::default()],
+        groups,
         unplaced: Vec::new(),
     };
     let mut pos = 0;
@@ -122,7 +133,7 @@ fn fill<'s, 'n>(
     open: &mut Open<'s, 'n>,
 ) {
     let mut first = 0;
-    let mut filled = vec![false; nodes.len()];
+    let mut filled: smallvec::SmallVec<[bool; 32]> = smallvec::smallvec![false; nodes.len()];
     while let Some(id) = ids.get(*pos) {
         // Inside a group a required child not yet filled cannot be skipped:
         // the search stops there (so an OBX before its OBR does not close
