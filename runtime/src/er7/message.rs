@@ -835,27 +835,45 @@ fn count_of(sep: u8, raw: &[u8]) -> usize {
     n + words.remainder().iter().filter(|&&b| b == sep).count()
 }
 
-/// The pieces of a value split by a separator (`None`: not split).
-struct Pieces<'m> {
+/// The repetitions of a field, in one pass ([`Field::rep_iter`]).
+#[derive(Clone, Debug)]
+pub(crate) struct Reps<'m> {
+    field: Field<'m>,
     rest: Option<&'m [u8]>,
-    sep: Option<u8>,
+    /// How many were given.
+    n: u32,
 }
 
-impl<'m> Iterator for Pieces<'m> {
-    type Item = &'m [u8];
+impl<'m> Iterator for Reps<'m> {
+    type Item = Repetition<'m>;
 
-    fn next(&mut self) -> Option<&'m [u8]> {
+    #[inline]
+    fn next(&mut self) -> Option<Repetition<'m>> {
         let rest = self.rest?;
-        match self.sep.and_then(|sep| find(sep, rest)) {
+        let found = if self.field.literal {
+            None
+        } else {
+            find(self.field.ctx.delimiters.repetition, rest)
+        };
+        let raw = match found {
             Some(at) => {
                 self.rest = rest.get(at + 1..);
-                rest.get(..at)
+                rest.get(..at).unwrap_or_default()
             }
             None => {
                 self.rest = None;
-                Some(rest)
+                rest
             }
-        }
+        };
+        self.n += 1;
+        let mut loc = self.field.loc;
+        loc.repetition = self.n;
+        Some(Repetition {
+            raw,
+            literal: self.field.literal,
+            ctx: self.field.ctx,
+            loc,
+        })
     }
 }
 
@@ -911,22 +929,18 @@ impl<'m> Field<'m> {
 
     /// All repetitions (none if the field is empty).
     pub fn repetitions(&self) -> impl Iterator<Item = Repetition<'m>> + use<'m> {
+        self.rep_iter()
+    }
+
+    /// [`Self::repetitions`] as a named iterator, for the runtime's own
+    /// iterators over fields.
+    pub(crate) fn rep_iter(&self) -> Reps<'m> {
         // One pass over the field, not one search per repetition.
-        let field = *self;
-        let pieces = Pieces {
-            rest: (!field.raw.is_empty()).then_some(field.raw),
-            sep: (!field.literal).then_some(field.ctx.delimiters.repetition),
-        };
-        pieces.enumerate().map(move |(i, raw)| {
-            let mut loc = field.loc;
-            loc.repetition = i as u32 + 1;
-            Repetition {
-                raw,
-                literal: field.literal,
-                ctx: field.ctx,
-                loc,
-            }
-        })
+        Reps {
+            field: *self,
+            rest: (!self.raw.is_empty()).then_some(self.raw),
+            n: 0,
+        }
     }
 
     /// Component `j` of the first repetition.

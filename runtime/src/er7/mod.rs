@@ -51,9 +51,9 @@ mod writer;
 
 pub use charset::Charset;
 pub use delimiters::Delimiters;
-pub(crate) use message::same_id;
 pub use message::{
     Component, Field, Message, MessageIndex, ParsedMessage, Repetition, Segment, Subcomponent,
 };
+pub(crate) use message::{Reps, same_id};
 pub use split::{Messages, RawMessage, split_messages};
 pub use writer::{LineEnding, Writer};

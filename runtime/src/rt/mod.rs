@@ -271,13 +271,40 @@ pub fn nav_field<'a>(values: &[V<'a>], n: usize) -> Vals<'a> {
 /// The repetitions [`nav_field`] collects, one at a time: an `each` over a
 /// field walks them without building the list.
 pub fn iter_field<'v, 'a: 'v>(values: &'v [V<'a>], n: usize) -> impl Iterator<Item = V<'a>> + 'v {
-    values
-        .iter()
-        .filter_map(move |v| match v {
-            V::Segment(s) => Some(s.field(n)),
-            _ => None,
-        })
-        .flat_map(repetitions)
+    FieldReps {
+        values: values.iter(),
+        n,
+        reps: None,
+    }
+}
+
+/// [`iter_field`]'s iterator: the segments' field `n`, repetition by
+/// repetition, empty ones left out.
+struct FieldReps<'v, 'a> {
+    values: std::slice::Iter<'v, V<'a>>,
+    n: usize,
+    reps: Option<crate::er7::Reps<'a>>,
+}
+
+impl<'a> Iterator for FieldReps<'_, 'a> {
+    type Item = V<'a>;
+
+    #[inline]
+    fn next(&mut self) -> Option<V<'a>> {
+        loop {
+            if let Some(reps) = &mut self.reps {
+                for r in reps.by_ref() {
+                    if !r.is_empty() {
+                        return Some(V::Rep(r));
+                    }
+                }
+            }
+            match self.values.next()? {
+                V::Segment(s) => self.reps = Some(s.field(self.n).rep_iter()),
+                _ => self.reps = None,
+            }
+        }
+    }
 }
 
 /// A field's non-empty repetitions, as values.
