@@ -461,11 +461,15 @@ fn streamed_texts_write_what_their_rules_say() {
     )
     .unwrap();
     // Ids checked with Python's `uuid.uuid5` under Ferry's namespace: the
-    // keys are `Patient|123` and `Patient|123|A` (PID-3.1 of the second
+    // keys are `Patient|123`, `Patient|1.2.3` (the MR repetition's CX.4.2,
+    // in the bundle's identifier) and `Patient|123|A` (PID-3.1 of the second
     // repetition is `&x`, present without text; PID-3.4.1 of the first is
     // empty). The first name's XPN.2 (`&z`) is present without text: its
     // `text` does not fall back to XPN.3, and `ifNoneExist` reads it, not
-    // the second name's.
+    // the second name's. The fourth name's text: no name's XPN.2 is `MR` and
+    // PID-9 is empty, so only `/` and the XPN.1.2 of the first name whose
+    // XPN.7 is not `L` (the first: it has none); its start is PID-7's, as
+    // PID-29 is empty.
     assert_eq!(
         String::from_utf8(out).unwrap(),
         concat!(
@@ -475,11 +479,13 @@ fn streamed_texts_write_what_their_rules_say() {
             r#""gender":"female","birthDate":"1966-09-25","#,
             r#""identifier":[{"value":"123/1.2.3","system":"1.2.3","type":{"text":"MR"}},"#,
             r#"{"value":"/A","system":"A","type":{"text":"SS"}}],"#,
-            r#""name":[{"family":"Doe-van"},{"family":"-","text":"J&K","given":["J&K"]},{"text":"given=","given":["Q"]}],"#,
+            r#""name":[{"family":"Doe-van"},{"family":"-","text":"J&K","given":["J&K"]},{"text":"given=","given":["Q"]},"#,
+            r#"{"text":"/van","period":{"start":"1966-09-25"}}],"#,
             r#""telecom":[{"system":"email","value":"a\"b@example.org","use":"home"},"#,
             r#"{"system":"phone","value":"555","use":"work"},{"system":"phone","use":"home"}],"#,
-            r#""maritalStatus":{"text":"S"},"multipleBirthBoolean":false},"#,
-            r#""request":{"method":"PUT","url":"Patient?identifier=1.2.3|123\"q\\","ifNoneExist":"given="}}]}"#
+            r#""active":true,"maritalStatus":{"text":"S"},"multipleBirthBoolean":false},"#,
+            r#""request":{"method":"PUT","url":"Patient?identifier=1.2.3|123\"q\\","ifNoneExist":"given="}}],"#,
+            r#""identifier":{"value":"123|fdbce51e-c3c5-51bf-9961-7080a197aab6"}}"#
         )
     );
     // The rejections the built-ins raise, raised by the direct writers too
@@ -510,6 +516,46 @@ fn streamed_texts_write_what_their_rules_say() {
     );
     let e = reject(7, "bad");
     assert_eq!((e.code.as_ref(), e.location.field), ("CONVERT", Some(7)));
+}
+
+/// A filter read for its first present value stops at the first kept
+/// repetition that gives one: an MR repetition without CX.1, or with the
+/// HL7 null there, is passed over for the next MR repetition; without a
+/// present one, `??` moves on. The interpreter lists every value and agrees.
+#[test]
+fn filters_read_for_their_first_present_value() {
+    let bundle_identifier = |pid3: &str| {
+        let mut fields = vec![String::new(); 30];
+        fields[2] = pid3.to_owned();
+        let message = adt_with_pid(&fields);
+        let converted = same(
+            &TEXTS,
+            "texts",
+            texts::texts_with,
+            message.as_bytes(),
+            &options(true),
+        )
+        .unwrap();
+        assert!(converted, "{pid3:?} did not convert");
+        let out = generate(texts::texts_with, message.as_bytes(), &options(true)).unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        let value = doc["identifier"]["value"].as_str().unwrap().to_owned();
+        let active = doc["entry"][0]["resource"]["active"].as_bool();
+        (value, active)
+    };
+    // (CX.4.1 is given: the patient's own id needs it.) The uuid5 key part
+    // is the first MR repetition's CX.4.2 that is present, else
+    // PID-3[2].1, else "none"; ids checked with Python's
+    // `uuid.uuid5` under Ferry's namespace.
+    let (value, active) = bundle_identifier("^^^A&H1^MR~K2^^^A&H2^MR");
+    assert_eq!(value, "K2|3bea2c89-d524-5e14-a146-fc905c5af58b"); // Patient|H1
+    assert_eq!(active, Some(true));
+    let (value, _) = bundle_identifier("\"\"^^^A^MR~K3^^^A^MR");
+    assert_eq!(value, "K3|ecd51d2d-8fba-50b6-9be4-a3964cfd6773"); // Patient|K3
+    // No MR repetition gives CX.1: the first repetition's, and no `active`.
+    let (value, active) = bundle_identifier("K4^^^A^SS~^^^A^MR");
+    assert_eq!(value, "K4|14942256-0e5c-510e-a795-f551ad8441f3"); // Patient|none
+    assert_eq!(active, None);
 }
 
 /// The share of generated messages that convert is not negligible: the

@@ -907,7 +907,7 @@ impl<'p> Gen<'p> {
                 let variant = format_ident!("{}", builtin.variant());
                 let mut values = Vec::new();
                 for a in args {
-                    values.push(self.expr_ref(a, depth)?);
+                    values.push(self.arg_ref(*builtin, a, depth)?);
                 }
                 quote! {
                     ::ferry_runtime::rt::call(cx, ::ferry_runtime::rt::Builtin::#variant, &[#(#values),*])?
@@ -1035,7 +1035,7 @@ impl<'p> Gen<'p> {
             }
             // `valued(x)`: whether x has a present value.
             Expr::Call(Builtin::Valued, args) if args.len() == 1 => {
-                let arg = self.expr_ref(&args[0], depth)?;
+                let arg = self.arg_ref(Builtin::Valued, &args[0], depth)?;
                 quote! { ::ferry_runtime::rt::coalesce_keeps(#arg) }
             }
             other => {
@@ -1059,6 +1059,126 @@ impl<'p> Gen<'p> {
             });
         }
         self.expr_ref(e, depth)
+    }
+
+    /// An argument of built-in `builtin` as `&[V<'a>]`. Every built-in but
+    /// `count` reads only an argument's first present value (`rt::call`),
+    /// so where [`Gen::first_present`] finds that value without listing
+    /// the others, it alone is passed.
+    fn arg_ref(
+        &mut self,
+        builtin: Builtin,
+        e: &Expr,
+        depth: u32,
+    ) -> Result<TokenStream, CodegenError> {
+        if builtin != Builtin::Count
+            && let Some(first) = self.first_present(e, depth)?
+        {
+            return Ok(quote! { (#first).as_slice() });
+        }
+        self.expr_ref(e, depth)
+    }
+
+    /// The first present value of `e` (an `Option<V<'a>>` expression) for
+    /// expressions that find it without listing the values around it: an
+    /// HL7 path of a source or binding stops at it, a filter over a field
+    /// (`PID-3[where .5 == "MR"].1`) at the first kept repetition that
+    /// gives one, and `a ?? b` reads `b` only when `a` has none (as `??`
+    /// keeps `a` exactly when one of its values is present). `None` for
+    /// other expressions, whose values are listed as usual.
+    pub(super) fn first_present(
+        &mut self,
+        e: &Expr,
+        depth: u32,
+    ) -> Result<Option<TokenStream>, CodegenError> {
+        Ok(match e {
+            Expr::Nav(base, navs)
+                if matches!(**base, Expr::Source(_) | Expr::Slot(_))
+                    && stream::text_path(navs).is_some() =>
+            {
+                let (base, steps) = self.path_base(base, navs, depth)?;
+                Some(quote! { ::ferry_runtime::rt::present_value(#base, &[#(#steps),*]) })
+            }
+            Expr::Nav(base, navs) => self.filter_first(base, navs, depth)?,
+            Expr::Coalesce(a, b) => {
+                let (fa, fb) = (self.first_present(a, depth)?, self.first_present(b, depth)?);
+                if fa.is_none() && fb.is_none() {
+                    return Ok(None);
+                }
+                let a = match fa {
+                    Some(a) => a,
+                    None => {
+                        let a = self.expr_ref(a, depth)?;
+                        quote! { ::ferry_runtime::rt::present_first(#a) }
+                    }
+                };
+                let b = match fb {
+                    Some(b) => b,
+                    None => {
+                        let b = self.expr_ref(b, depth)?;
+                        quote! { ::ferry_runtime::rt::present_first(#b) }
+                    }
+                };
+                Some(quote! {
+                    match #a {
+                        ::std::option::Option::Some(v) => ::std::option::Option::Some(v),
+                        ::std::option::Option::None => #b,
+                    }
+                })
+            }
+            _ => None,
+        })
+    }
+
+    /// [`Gen::first_present`] of `base` navigated by `navs` when they are
+    /// `... Field(n), Where(cond)` then HL7 path steps: the field's
+    /// repetitions are tested in order until one that is kept gives a
+    /// present value.
+    fn filter_first(
+        &mut self,
+        base: &Expr,
+        navs: &[Nav],
+        depth: u32,
+    ) -> Result<Option<TokenStream>, CodegenError> {
+        let Some(at) = navs.iter().position(|n| matches!(n, Nav::Where(_))) else {
+            return Ok(None);
+        };
+        let (Some(Nav::Field(n)), Some(Nav::Where(cond))) =
+            (at.checked_sub(1).and_then(|i| navs.get(i)), navs.get(at))
+        else {
+            return Ok(None);
+        };
+        let (init, after) = (&navs[..at - 1], &navs[at + 1..]);
+        let steps = if after.is_empty() {
+            Vec::new()
+        } else {
+            match stream::text_path(after) {
+                Some(steps) => steps,
+                None => return Ok(None),
+            }
+        };
+        let input = if init.is_empty() {
+            self.expr_ref(base, depth)?
+        } else {
+            let init = self.expr(&Expr::Nav(Box::new(base.clone()), init.to_vec()), depth)?;
+            quote! { (#init).as_slice() }
+        };
+        let n = *n as usize;
+        let cur = format_ident!("cur{}", depth + 1);
+        let cond = self.cond(cond, depth + 1)?;
+        Ok(Some(quote! {{
+            let mut found: ::std::option::Option<::ferry_runtime::rt::V<'a>> = ::std::option::Option::None;
+            for #cur in ::ferry_runtime::rt::iter_field(#input, #n) {
+                let #cur = &#cur;
+                if #cond {
+                    found = ::ferry_runtime::rt::present_value(::std::slice::from_ref(#cur), &[#(#steps),*]);
+                    if found.is_some() {
+                        break;
+                    }
+                }
+            }
+            found
+        }}))
     }
 
     /// [`Gen::cond`] as an operand of `&&`, `||` or `!`.

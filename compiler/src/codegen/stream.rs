@@ -761,7 +761,7 @@ impl Gen<'_> {
                 let variant = format_ident!("{}", builtin.variant());
                 let mut values = Vec::new();
                 for a in args {
-                    values.push(self.expr_ref(a, 0)?);
+                    values.push(self.arg_ref(builtin, a, 0)?);
                 }
                 quote! {
                     ::ferry_runtime::rt::convert_with(
@@ -781,7 +781,7 @@ impl Gen<'_> {
     fn uuid5(&mut self, args: &[Expr]) -> Result<TokenStream, CodegenError> {
         let mut values = Vec::new();
         for a in args {
-            values.push(self.expr_ref(a, 0)?);
+            values.push(self.arg_ref(Builtin::Uuid5, a, 0)?);
         }
         Ok(quote! { ::ferry_runtime::rt::uuid5_id(cx, &[#(#values),*])? })
     }
@@ -816,6 +816,15 @@ impl Gen<'_> {
                 }
             }
             other => {
+                if let Some(first) = self.first_present(other, 0)? {
+                    return Ok(quote! {
+                        if let ::std::option::Option::Some(t) =
+                            ::ferry_runtime::rt::first_present_text((#first).as_slice())
+                        {
+                            sink.push_str(&t);
+                        }
+                    });
+                }
                 let values = self.expr(other, 0)?;
                 quote! {{
                     let values: ::ferry_runtime::rt::Vals<'a> = #values;

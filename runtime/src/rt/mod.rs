@@ -449,6 +449,20 @@ pub fn first_value<'a>(values: &[V<'a>], steps: &[PathStep]) -> Option<V<'a>> {
         .find_map(|v| find_on_path(v, steps, &|v: &V<'a>| Some(v.clone())))
 }
 
+/// The first present value among those `nav_field`/`nav_component` steps
+/// would list: all a built-in reads of an argument (`rt::call` takes each
+/// argument's first present value), found without listing the others.
+pub fn present_value<'a>(values: &[V<'a>], steps: &[PathStep]) -> Option<V<'a>> {
+    values
+        .iter()
+        .find_map(|v| find_on_path(v, steps, &|v: &V<'a>| present(v).then(|| v.clone())))
+}
+
+/// The first present value of a list, as [`present_value`] without steps.
+pub fn present_first<'a>(values: &[V<'a>]) -> Option<V<'a>> {
+    values.iter().find(|v| present(v)).cloned()
+}
+
 /// Calls `each` with the text of every value `nav_field`/`nav_component`
 /// steps would list, in their order, where the text is not empty: the
 /// items `name[] = path` writes, found without listing the values.
