@@ -1119,12 +1119,10 @@ impl<'p> Gen<'p> {
                         quote! { ::ferry_runtime::rt::present_first(#b) }
                     }
                 };
-                Some(quote! {
-                    match #a {
-                        ::std::option::Option::Some(v) => ::std::option::Option::Some(v),
-                        ::std::option::Option::None => #b,
-                    }
-                })
+                Some(quote! {{
+                    let first: ::std::option::Option<::ferry_runtime::rt::V<'a>> = #a;
+                    if first.is_some() { first } else { #b }
+                }})
             }
             _ => None,
         })
