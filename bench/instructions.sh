@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Instructions a message inside the generated entry points, counted by
+# Instructions a message inside the generated entry points (and inside the
+# interpreter's conversion of the same messages), counted by
 # valgrind's callgrind: a measure that does not move with the load of a
 # shared machine, as wall time does (the criterion bench's msgs/s have moved
 # by 25 % between runs on this VM with the code unchanged). See
@@ -10,8 +11,9 @@
 #
 # Needs cargo, python3 and valgrind. Builds `tests/examples/profile.rs` in
 # release mode (the workspace's profile: fat LTO, one codegen unit), counts
-# only inside `adt_a01_with` / `oru_r01_with` (`--toggle-collect`), and
-# prints one Markdown row per corpus.
+# only inside `adt_a01_with` / `oru_r01_with` and the interpreter's
+# `Converter::convert` (`--toggle-collect`), and prints one Markdown row per
+# corpus and execution.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -24,19 +26,22 @@ PROFILE="${CARGO_TARGET_DIR:-target}/release/examples/profile"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 
-count() { # kind generator n entry
-    local kind="$1" generator="$2" n="$3" entry="$4"
-    python3 "bench/$generator.py" -n "$n" -o "$WORK/$kind.hl7" >/dev/null
-    valgrind --tool=callgrind --toggle-collect="*${entry}*" \
-        --callgrind-out-file="$WORK/$kind.out" \
-        "$PROFILE" "$kind" "$WORK/$kind.hl7" 1 2>"$WORK/$kind.log"
+count() { # mode corpus n symbol label
+    local mode="$1" corpus="$2" n="$3" symbol="$4" label="$5"
+    valgrind --tool=callgrind --toggle-collect="$symbol" \
+        --callgrind-out-file="$WORK/$mode.out" \
+        "$PROFILE" "$mode" "$corpus" 1 2>"$WORK/$mode.log"
     local total
-    total="$(sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$WORK/$kind.log")"
-    [ -n "$total" ] || { cat "$WORK/$kind.log" >&2; exit 1; }
-    echo "| $entry | $n | $((total / n)) |"
+    total="$(sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$WORK/$mode.log")"
+    [ -n "$total" ] || { cat "$WORK/$mode.log" >&2; exit 1; }
+    echo "| $label | $n | $((total / n)) |"
 }
 
-echo "| entry point | messages | instructions a message |"
+python3 bench/gen_adt.py -n "$ADT_N" -o "$WORK/adt.hl7" >/dev/null
+python3 bench/gen_oru.py -n "$ORU_N" -o "$WORK/oru.hl7" >/dev/null
+echo "| execution | messages | instructions a message |"
 echo "|---|---:|---:|"
-count adt gen_adt "$ADT_N" adt_a01_with
-count oru gen_oru "$ORU_N" oru_r01_with
+count adt "$WORK/adt.hl7" "$ADT_N" '*adt_a01_with*' 'generated `adt_a01_with` (ADT^A01)'
+count oru "$WORK/oru.hl7" "$ORU_N" '*oru_r01_with*' 'generated `oru_r01_with` (ORU^R01)'
+count interp-adt "$WORK/adt.hl7" "$ADT_N" '*profile*interpret*' 'interpreter, `adt_a01.ferry` (ADT^A01)'
+count interp-oru "$WORK/oru.hl7" "$ORU_N" '*profile*interpret*' 'interpreter, `oru_r01.ferry` (ORU^R01)'

@@ -1,7 +1,13 @@
-//! Runs one generated transformer over a corpus file, for profilers:
-//! `cargo run --release -p ferry-tests --example profile -- adt|oru FILE [REPEAT]`.
+//! Runs one generated transformer, or the interpreter on the same spec,
+//! over a corpus file, for profilers (`bench/instructions.sh` counts its
+//! instructions with callgrind):
+//! `cargo run --release -p ferry-tests --example profile -- adt|oru|interp-adt|interp-oru FILE [REPEAT]`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use std::path::Path;
+
+use ferry_compiler::interp::Interpreter;
+use ferry_compiler::run::{Converter, Document};
 use ferry_runtime::Options;
 use ferry_runtime::convert::TimeZone;
 use ferry_tests::generated::{adt_a01, oru_r01};
@@ -16,17 +22,42 @@ fn main() {
     let options = Options {
         time_zone: Some(TimeZone::get("America/New_York").unwrap()),
     };
+    let kind = args[1].as_str();
+    let spec = match kind {
+        "interp-adt" => Some(("specs/hl7v2/adt_a01.ferry", "adt_a01")),
+        "interp-oru" => Some(("specs/hl7v2/oru_r01.ferry", "oru_r01")),
+        _ => None,
+    };
+    let program = spec.map(|(file, _)| {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(file);
+        ferry_compiler::check::compile(file, &std::fs::read(path).unwrap())
+            .unwrap()
+            .program
+    });
+    let interpreter = program.as_ref().zip(spec).map(|(program, (_, map))| {
+        let (id, _) = program.map_named(map).unwrap();
+        Interpreter::new(program, id, options.clone())
+    });
     let mut out = Vec::new();
     let mut written = 0;
     let start = std::time::Instant::now();
     for _ in 0..repeat {
         for m in &messages {
             out.clear();
-            let outcome = match args[1].as_str() {
-                "adt" => adt_a01::adt_a01_with(m, &mut out, &options),
-                _ => oru_r01::oru_r01_with(m, &mut out, &options),
-            };
-            written += outcome.unwrap().written;
+            match (&interpreter, kind) {
+                (Some(interpreter), _) => {
+                    let doc = Document {
+                        file: Path::new("corpus"),
+                        ordinal: 1,
+                        offset: 0,
+                        bytes: m,
+                    };
+                    interpret(interpreter, &doc, &mut out);
+                }
+                (None, "adt") => convert(adt_a01::adt_a01_with(m, &mut out, &options)),
+                (None, _) => convert(oru_r01::oru_r01_with(m, &mut out, &options)),
+            }
+            written += out.len();
         }
     }
     let n = messages.len() * repeat;
@@ -35,4 +66,18 @@ fn main() {
         "{n} messages, {written} bytes out, {:.0} msgs/s",
         n as f64 / secs
     );
+}
+
+/// One message through a generated entry point (named, so that callgrind
+/// can count inside it alone).
+#[inline(never)]
+fn convert(outcome: Result<ferry_runtime::Outcome, ferry_runtime::Rejection>) {
+    outcome.unwrap();
+}
+
+/// One message through the interpreter (named, so that callgrind can
+/// count inside it alone).
+#[inline(never)]
+fn interpret(interpreter: &Interpreter<'_>, doc: &Document<'_>, out: &mut Vec<u8>) {
+    interpreter.convert(doc, out).unwrap();
 }

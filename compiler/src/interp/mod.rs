@@ -16,6 +16,7 @@ mod structure_tests;
 
 use ferry_runtime::error::{Location, Rejection};
 use ferry_runtime::rt::{self, Ctx, Out, R, Require, V, Vals};
+use smallvec::SmallVec;
 
 use crate::ir::*;
 use crate::run::{Converter, Document, InputKind};
@@ -114,7 +115,7 @@ impl Converter for Interpreter<'_> {
                     self.program,
                     Ctx::new(&segments, &tree, document.ordinal, zone),
                 );
-                let root = run.map(map, vec![rt::one(V::Group(0))])?;
+                let root = run.map(map, smallvec::smallvec![rt::one(V::Group(0))])?;
                 rt::emit(out, &run.cx, root);
                 R::Ok(())
             })?,
@@ -129,7 +130,7 @@ impl Converter for Interpreter<'_> {
                     Ctx::new(&segments, &tree, document.ordinal, zone),
                 );
                 let source = rt::first_segment(&segments, id);
-                let root = run.map(map, vec![source])?;
+                let root = run.map(map, smallvec::smallvec![source])?;
                 rt::emit(out, &run.cx, root);
                 R::Ok(())
             })?,
@@ -137,7 +138,7 @@ impl Converter for Interpreter<'_> {
                 let value = rt::read_json(document.bytes, document.ordinal)?;
                 let tree = rt::Tree::default();
                 let run = Run::new(self.program, Ctx::new(&[], &tree, document.ordinal, zone));
-                let root = run.map(map, vec![rt::one(V::Json(&value))])?;
+                let root = run.map(map, smallvec::smallvec![rt::one(V::Json(&value))])?;
                 rt::emit(out, &run.cx, root);
             }
             Some(SourcePlan::Group(..)) => {
@@ -153,6 +154,10 @@ impl Converter for Interpreter<'_> {
     }
 }
 
+/// A map's sources, a call's arguments: a few, kept inline (no allocation
+/// per map call or built-in call).
+type Args<'a> = SmallVec<[Vals<'a>; 4]>;
+
 struct Run<'a> {
     program: &'a Program,
     cx: Ctx<'a>,
@@ -160,12 +165,12 @@ struct Run<'a> {
 
 /// Bindings of one running map.
 struct Frame<'a> {
-    sources: Vec<Vals<'a>>,
-    slots: Vec<Vals<'a>>,
+    sources: Args<'a>,
+    slots: SmallVec<[Vals<'a>; 8]>,
     current: Vals<'a>,
     /// `require`s met while building each open object, innermost last;
     /// checked when the object is complete.
-    pending: Vec<Vec<Require<'a, String>>>,
+    pending: SmallVec<[Vec<Require<'a, String>>; 4]>,
 }
 
 impl<'a> Run<'a> {
@@ -173,12 +178,12 @@ impl<'a> Run<'a> {
         Run { program, cx }
     }
 
-    fn map(&self, map: &'a MapPlan, sources: Vec<Vals<'a>>) -> R<Out> {
+    fn map(&self, map: &'a MapPlan, sources: Args<'a>) -> R<Out> {
         let mut frame = Frame {
             sources,
-            slots: vec![Vals::new(); map.slots as usize],
+            slots: SmallVec::from_elem(Vals::new(), map.slots as usize),
             current: Vals::new(),
-            pending: vec![Vec::new()],
+            pending: smallvec::smallvec![Vec::new()],
         };
         let object = rt::start_object(
             &self.cx,
@@ -381,18 +386,18 @@ impl<'a> Run<'a> {
                 values
             }
             Expr::Call(builtin, args) => {
-                let mut values = Vec::with_capacity(args.len());
+                let mut values = Args::new();
                 for a in args {
                     values.push(self.eval(a, frame)?);
                 }
-                let values: Vec<&[V<'a>]> = values.iter().map(|v| v.as_slice()).collect();
+                let values: SmallVec<[&[V<'a>]; 4]> = values.iter().map(|v| v.as_slice()).collect();
                 rt::call(&self.cx, *builtin, &values)?
             }
             Expr::MapCall(id, args) => {
                 let Some(map) = self.program.map(*id) else {
                     return Ok(Vals::new());
                 };
-                let mut sources = Vec::new();
+                let mut sources = Args::new();
                 for a in args {
                     sources.push(rt::first_only(&self.eval(a, frame)?));
                 }
@@ -439,11 +444,12 @@ impl<'a> Run<'a> {
             Expr::Not(a) => rt::bool_val(!rt::truthy(&self.eval(a, frame)?)),
             Expr::In(value, options) => {
                 let v = self.eval(value, frame)?;
-                let mut evaluated = Vec::with_capacity(options.len());
+                let mut evaluated = Args::new();
                 for o in options {
                     evaluated.push(self.eval(o, frame)?);
                 }
-                let options: Vec<&[V<'a>]> = evaluated.iter().map(|v| v.as_slice()).collect();
+                let options: SmallVec<[&[V<'a>]; 4]> =
+                    evaluated.iter().map(|v| v.as_slice()).collect();
                 rt::bool_val(rt::in_options(&v, &options))
             }
             Expr::If(c, t, o) => {
