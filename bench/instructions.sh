@@ -11,9 +11,10 @@
 #
 # Needs cargo, python3 and valgrind. Builds `tests/examples/profile.rs` in
 # release mode (the workspace's profile: fat LTO, one codegen unit), counts
-# only inside `adt_a01_with` / `oru_r01_with` and the interpreter's
-# `Converter::convert` (`--toggle-collect`), and prints one Markdown row per
-# corpus and execution.
+# only inside the calls of `adt_a01_with` / `oru_r01_with` and of the
+# interpreter's `Converter::convert` (`--toggle-collect` on the example's
+# never-inlined wrappers), and prints one Markdown row per corpus and
+# execution.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -41,7 +42,7 @@ python3 bench/gen_adt.py -n "$ADT_N" -o "$WORK/adt.hl7" >/dev/null
 python3 bench/gen_oru.py -n "$ORU_N" -o "$WORK/oru.hl7" >/dev/null
 echo "| execution | messages | instructions a message |"
 echo "|---|---:|---:|"
-count adt "$WORK/adt.hl7" "$ADT_N" '*adt_a01_with*' 'generated `adt_a01_with` (ADT^A01)'
-count oru "$WORK/oru.hl7" "$ORU_N" '*oru_r01_with*' 'generated `oru_r01_with` (ORU^R01)'
+count adt "$WORK/adt.hl7" "$ADT_N" '*profile*generated_adt*' 'generated `adt_a01_with` (ADT^A01)'
+count oru "$WORK/oru.hl7" "$ORU_N" '*profile*generated_oru*' 'generated `oru_r01_with` (ORU^R01)'
 count interp-adt "$WORK/adt.hl7" "$ADT_N" '*profile*interpret*' 'interpreter, `adt_a01.ferry` (ADT^A01)'
 count interp-oru "$WORK/oru.hl7" "$ORU_N" '*profile*interpret*' 'interpreter, `oru_r01.ferry` (ORU^R01)'

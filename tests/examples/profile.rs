@@ -54,8 +54,8 @@ fn main() {
                     };
                     interpret(interpreter, &doc, &mut out);
                 }
-                (None, "adt") => convert(adt_a01::adt_a01_with(m, &mut out, &options)),
-                (None, _) => convert(oru_r01::oru_r01_with(m, &mut out, &options)),
+                (None, "adt") => generated_adt(m, &mut out, &options),
+                (None, _) => generated_oru(m, &mut out, &options),
             }
             written += out.len();
         }
@@ -68,15 +68,21 @@ fn main() {
     );
 }
 
-/// One message through a generated entry point (named, so that callgrind
-/// can count inside it alone).
+// One message through each execution, in functions of their own (never
+// inlined, so that callgrind's `--toggle-collect` can count inside each
+// alone, as `bench/instructions.sh` does: LTO may inline the generated
+// entry points themselves into `main`).
+
 #[inline(never)]
-fn convert(outcome: Result<ferry_runtime::Outcome, ferry_runtime::Rejection>) {
-    outcome.unwrap();
+fn generated_adt(message: &[u8], out: &mut Vec<u8>, options: &Options) {
+    adt_a01::adt_a01_with(message, out, options).unwrap();
 }
 
-/// One message through the interpreter (named, so that callgrind can
-/// count inside it alone).
+#[inline(never)]
+fn generated_oru(message: &[u8], out: &mut Vec<u8>, options: &Options) {
+    oru_r01::oru_r01_with(message, out, options).unwrap();
+}
+
 #[inline(never)]
 fn interpret(interpreter: &Interpreter<'_>, doc: &Document<'_>, out: &mut Vec<u8>) {
     interpreter.convert(doc, out).unwrap();
