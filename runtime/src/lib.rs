@@ -12,6 +12,7 @@ pub mod id;
 pub mod json;
 #[doc(hidden)]
 pub mod rt;
+mod swar;
 
 pub use error::Rejection;
 pub use rt::{Options, Outcome};

@@ -4,6 +4,7 @@ use std::borrow::Cow;
 
 use super::{Charset, Delimiters, escape};
 use crate::error::{Error, Kind, Location, SegmentId, Span};
+use crate::swar::{ONES, below, eq};
 
 /// One segment in the flat index.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -731,25 +732,6 @@ fn span_of(raw: &[u8], ctx: &Ctx) -> Option<Span> {
     let rel = (raw.as_ptr() as usize).checked_sub(ctx.origin)?;
     let base = ctx.base as usize;
     (rel + raw.len() <= ctx.len as usize).then(|| Span::new(rel + base, rel + base + raw.len()))
-}
-
-const LO7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
-const ONES: u64 = 0x0101_0101_0101_0101;
-
-/// `0x80` in every byte of `w` equal to the byte broadcast in `c`, nothing
-/// elsewhere (exact: no false positives from borrows).
-#[inline(always)]
-fn eq(w: u64, c: u64) -> u64 {
-    let x = w ^ c;
-    !(((x & LO7).wrapping_add(LO7)) | x | LO7)
-}
-
-/// `0x80` in every byte of `w` below `n` (`n` ≤ `0x80`), and possibly in a
-/// byte equal to `n` just above one (a borrow): a superset to check byte by
-/// byte, never missing a byte below `n`.
-#[inline(always)]
-fn below(w: u64, n: u8) -> u64 {
-    w.wrapping_sub(ONES * u64::from(n)) & !w & 0x8080_8080_8080_8080
 }
 
 /// Calls `hit` with the offset of every `sep` in `raw`, in order, until it

@@ -25,24 +25,14 @@ const HEX: &[u8; 16] = b"0123456789abcdef";
 /// Eight bytes at a time (SWAR); each test below is exact for "any byte".
 #[inline]
 fn needs_escape(bytes: &[u8]) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    /// `0x80` set in some byte iff some byte of `w` is below `n` (`n` ≤ 0x80).
-    #[inline(always)]
-    fn below(w: u64, n: u8) -> u64 {
-        w.wrapping_sub(ONES * u64::from(n)) & !w & HIGH
-    }
-    #[inline(always)]
-    fn zero_byte(w: u64) -> u64 {
-        below(w, 1)
-    }
+    use crate::swar::{ONES, below, eq};
     let (quote, backslash) = (ONES * u64::from(b'"'), ONES * u64::from(b'\\'));
     let mut words = bytes.chunks_exact(8);
     for word in &mut words {
         let mut a = [0u8; 8];
         a.copy_from_slice(word);
         let w = u64::from_le_bytes(a);
-        if below(w, 0x20) | zero_byte(w ^ quote) | zero_byte(w ^ backslash) != 0 {
+        if below(w, 0x20) | eq(w, quote) | eq(w, backslash) != 0 {
             return true;
         }
     }
