@@ -210,7 +210,18 @@ impl MessageIndex {
             // Line ends are control bytes: one test finds every byte below
             // `\x0E` (and may flag a `\x0E` above one); each flagged byte
             // is then looked at, and line ends are rare.
-            let mut all = seps | below(w, 0x0E);
+            let controls = below(w, 0x0E);
+            if controls == 0 {
+                // Most words: field separators only.
+                let mut seps = seps;
+                while seps != 0 {
+                    self.fields.push(base + seps.trailing_zeros() / 8 + 1);
+                    seps &= seps - 1;
+                }
+                base += 8;
+                continue;
+            }
+            let mut all = seps | controls;
             while all != 0 {
                 let bit = all.trailing_zeros();
                 all &= all - 1;
