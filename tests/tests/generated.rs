@@ -443,6 +443,22 @@ fn pid_message() -> impl Strategy<Value = String> {
     )
 }
 
+/// The `texts` map on one message: whether it converted (the interpreter
+/// and the generated code agreeing on it, by `same`) and the generated
+/// code's result.
+fn run_texts(message: &str) -> (bool, Result<Vec<u8>, Rejection>) {
+    let converted = same(
+        &TEXTS,
+        "texts",
+        texts::texts_with,
+        message.as_bytes(),
+        &options(true),
+    )
+    .unwrap();
+    let result = generate(texts::texts_with, message.as_bytes(), &options(true));
+    (converted, result)
+}
+
 /// The `texts` map, read back on one message: each direct writer's output,
 /// and the rejections they raise where the interpreter's built-ins do.
 #[test]
@@ -493,17 +509,9 @@ fn streamed_texts_write_what_their_rules_say() {
     let reject = |field: usize, value: &str| {
         let mut fields = fields.clone();
         fields[field - 1] = value.to_owned();
-        let message = adt_with_pid(&fields);
-        let ok = same(
-            &TEXTS,
-            "texts",
-            texts::texts_with,
-            message.as_bytes(),
-            &options(true),
-        )
-        .unwrap();
-        assert!(!ok, "PID-{field} {value:?} converted");
-        generate(texts::texts_with, message.as_bytes(), &options(true)).unwrap_err()
+        let (converted, result) = run_texts(&adt_with_pid(&fields));
+        assert!(!converted, "PID-{field} {value:?} converted");
+        result.unwrap_err()
     };
     // An unlisted code in the second repetition, after a listed one.
     let e = reject(8, "M~X");
@@ -527,17 +535,9 @@ fn filters_read_for_their_first_present_value() {
     let bundle_identifier = |pid3: &str| {
         let mut fields = vec![String::new(); 30];
         fields[2] = pid3.to_owned();
-        let message = adt_with_pid(&fields);
-        let converted = same(
-            &TEXTS,
-            "texts",
-            texts::texts_with,
-            message.as_bytes(),
-            &options(true),
-        )
-        .unwrap();
+        let (converted, result) = run_texts(&adt_with_pid(&fields));
         assert!(converted, "{pid3:?} did not convert");
-        let out = generate(texts::texts_with, message.as_bytes(), &options(true)).unwrap();
+        let out = result.unwrap();
         let doc: serde_json::Value = serde_json::from_slice(&out).unwrap();
         let value = doc["identifier"]["value"].as_str().unwrap().to_owned();
         let active = doc["entry"][0]["resource"]["active"].as_bool();

@@ -1335,62 +1335,6 @@ fn split_upto(body: &Block, slot: Slot) -> usize {
     upto
 }
 
-/// Calls `f` with every expression of a block's rules, nested ones included.
-fn visit_block(block: &Block, f: &mut impl FnMut(&Expr)) {
-    for op in &block.ops {
-        match op {
-            Op::Set { value, .. } | Op::Let { value, .. } | Op::RequireSource { value, .. } => {
-                visit_expr(value, f);
-            }
-            Op::Object { body, .. } => visit_block(body, f),
-            Op::RequireTarget { .. } => {}
-            Op::EachObject { source, body, .. } | Op::Each { source, body, .. } => {
-                visit_expr(source, f);
-                visit_block(body, f);
-            }
-            Op::When {
-                cond,
-                then,
-                otherwise,
-            } => {
-                visit_expr(cond, f);
-                visit_block(then, f);
-                visit_block(otherwise, f);
-            }
-        }
-    }
-}
-
-fn visit_expr(e: &Expr, f: &mut impl FnMut(&Expr)) {
-    f(e);
-    match e {
-        Expr::Const(_) | Expr::Source(_) | Expr::Slot(_) | Expr::Current => {}
-        Expr::Nav(base, navs) => {
-            visit_expr(base, f);
-            for nav in navs {
-                if let Nav::Where(cond) = nav {
-                    visit_expr(cond, f);
-                }
-            }
-        }
-        Expr::Call(_, args) | Expr::MapCall(_, args) => args.iter().for_each(|a| visit_expr(a, f)),
-        Expr::Lookup(_, a) | Expr::Not(a) => visit_expr(a, f),
-        Expr::Coalesce(a, b) | Expr::Compare(_, a, b) | Expr::And(a, b) | Expr::Or(a, b) => {
-            visit_expr(a, f);
-            visit_expr(b, f);
-        }
-        Expr::In(a, options) => {
-            visit_expr(a, f);
-            options.iter().for_each(|o| visit_expr(o, f));
-        }
-        Expr::If(a, b, c) => {
-            visit_expr(a, f);
-            visit_expr(b, f);
-            visit_expr(c, f);
-        }
-    }
-}
-
 /// The checks when an object is complete: required elements, then the
 /// `require`s met while building it, in order.
 fn finish(block: &Block, into: &Dest) -> TokenStream {

@@ -63,61 +63,68 @@ impl Program {
 }
 
 fn block_calls(block: &Block, called: &mut [bool]) {
+    visit_block(block, &mut |e| {
+        if let Expr::MapCall(id, _) = e
+            && let Some(c) = called.get_mut(id.0 as usize)
+        {
+            *c = true;
+        }
+    });
+}
+
+/// Calls `f` with every expression of a block's rules, nested ones included.
+pub fn visit_block(block: &Block, f: &mut impl FnMut(&Expr)) {
     for op in &block.ops {
         match op {
             Op::Set { value, .. } | Op::Let { value, .. } | Op::RequireSource { value, .. } => {
-                expr_calls(value, called);
+                visit_expr(value, f);
             }
-            Op::Object { body, .. } => block_calls(body, called),
+            Op::Object { body, .. } => visit_block(body, f),
             Op::RequireTarget { .. } => {}
             Op::EachObject { source, body, .. } | Op::Each { source, body, .. } => {
-                expr_calls(source, called);
-                block_calls(body, called);
+                visit_expr(source, f);
+                visit_block(body, f);
             }
             Op::When {
                 cond,
                 then,
                 otherwise,
             } => {
-                expr_calls(cond, called);
-                block_calls(then, called);
-                block_calls(otherwise, called);
+                visit_expr(cond, f);
+                visit_block(then, f);
+                visit_block(otherwise, f);
             }
         }
     }
 }
 
-fn expr_calls(e: &Expr, called: &mut [bool]) {
+/// Calls `f` with `e` and every expression inside it, depth first.
+pub fn visit_expr(e: &Expr, f: &mut impl FnMut(&Expr)) {
+    f(e);
     match e {
-        Expr::MapCall(id, args) => {
-            if let Some(c) = called.get_mut(id.0 as usize) {
-                *c = true;
-            }
-            args.iter().for_each(|a| expr_calls(a, called));
-        }
         Expr::Const(_) | Expr::Source(_) | Expr::Slot(_) | Expr::Current => {}
         Expr::Nav(base, navs) => {
-            expr_calls(base, called);
+            visit_expr(base, f);
             for nav in navs {
                 if let Nav::Where(cond) = nav {
-                    expr_calls(cond, called);
+                    visit_expr(cond, f);
                 }
             }
         }
-        Expr::Call(_, args) => args.iter().for_each(|a| expr_calls(a, called)),
-        Expr::Lookup(_, a) | Expr::Not(a) => expr_calls(a, called),
+        Expr::Call(_, args) | Expr::MapCall(_, args) => args.iter().for_each(|a| visit_expr(a, f)),
+        Expr::Lookup(_, a) | Expr::Not(a) => visit_expr(a, f),
         Expr::Coalesce(a, b) | Expr::Compare(_, a, b) | Expr::And(a, b) | Expr::Or(a, b) => {
-            expr_calls(a, called);
-            expr_calls(b, called);
+            visit_expr(a, f);
+            visit_expr(b, f);
         }
         Expr::In(a, options) => {
-            expr_calls(a, called);
-            options.iter().for_each(|o| expr_calls(o, called));
+            visit_expr(a, f);
+            options.iter().for_each(|o| visit_expr(o, f));
         }
         Expr::If(a, b, c) => {
-            expr_calls(a, called);
-            expr_calls(b, called);
-            expr_calls(c, called);
+            visit_expr(a, f);
+            visit_expr(b, f);
+            visit_expr(c, f);
         }
     }
 }
