@@ -69,7 +69,7 @@ pub fn lower(module: &ast::Module) -> Option<Program> {
     };
     let maps = map_decls
         .iter()
-        .map(|m| cx.map(m))
+        .map(|m| cx.map(m).map(super::hoist::hoist_nodes))
         .collect::<Option<Vec<_>>>()?;
     Some(Program {
         hl7_version,

@@ -6,6 +6,7 @@
 //!
 //! Lowering happens only for a module without errors (`lower::lower`).
 
+pub mod hoist;
 pub mod lower;
 
 use ferry_schema::{Hl7Version, Node, Structure};
