@@ -121,6 +121,22 @@ pub struct Failed {
 
 /// Checks one spec file and lowers it to a runnable [`crate::ir::Program`].
 pub fn compile(name: &str, bytes: &[u8]) -> Result<Compiled, Failed> {
+    compile_with(name, bytes, crate::ir::lower::lower)
+}
+
+/// [`compile`] to the plain plan, where every rule computes what it reads
+/// ([`crate::ir::lower::lower_plain`]): for tests that hold the shared plan
+/// the interpreter and the generated code run to it.
+#[doc(hidden)]
+pub fn compile_plain(name: &str, bytes: &[u8]) -> Result<Compiled, Failed> {
+    compile_with(name, bytes, crate::ir::lower::lower_plain)
+}
+
+fn compile_with(
+    name: &str,
+    bytes: &[u8],
+    lower: fn(&crate::syntax::ast::Module) -> Option<crate::ir::Program>,
+) -> Result<Compiled, Failed> {
     let mut sources = SourceMap::new();
     let (_, encoding) = add_source(&mut sources, name, bytes);
     let mut checked = check(&sources);
@@ -132,7 +148,7 @@ pub fn compile(name: &str, bytes: &[u8]) -> Result<Compiled, Failed> {
             diagnostics: checked.diagnostics,
         });
     }
-    match checked.modules.first().and_then(crate::ir::lower::lower) {
+    match checked.modules.first().and_then(lower) {
         Some(program) => Ok(Compiled {
             program,
             sources,

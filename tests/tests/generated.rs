@@ -38,6 +38,17 @@ fn program(spec: &str) -> Program {
         .program
 }
 
+/// The plain plans, where every rule computes what it reads (no
+/// `ir::hoist` sharing), which the shared ones are held to.
+fn plain_program(spec: &str) -> Program {
+    let path = root().join("specs").join(spec);
+    ferry_compiler::check::compile_plain(spec, &std::fs::read(path).unwrap())
+        .unwrap_or_else(|f| panic!("{spec}: {:?}", f.diagnostics))
+        .program
+}
+
+static ADT_PLAIN: LazyLock<Program> = LazyLock::new(|| plain_program("hl7v2/adt_a01.ferry"));
+static ORU_PLAIN: LazyLock<Program> = LazyLock::new(|| plain_program("hl7v2/oru_r01.ferry"));
 static ADT: LazyLock<Program> = LazyLock::new(|| program("hl7v2/adt_a01.ferry"));
 static ORU: LazyLock<Program> = LazyLock::new(|| program("hl7v2/oru_r01.ferry"));
 static SESSION: LazyLock<Program> = LazyLock::new(|| program("telehealth/session.ferry"));
@@ -300,6 +311,28 @@ proptest! {
     fn generated_oru_equals_the_interpreter(tape in tape(), zone in any::<bool>()) {
         let message = ORU_MESSAGES.message(&tape);
         same(&ORU, "oru_r01", oru_r01::oru_r01_with, &message, &options(zone))?;
+    }
+
+    /// The shared plans (structure paths and built-in arguments computed
+    /// once a map, `ir::hoist`) convert and reject as the plain plans,
+    /// where every rule computes what it reads: the interpreter on both.
+    #[test]
+    fn shared_plans_equal_the_plain_plans(tape in tape(), zone in any::<bool>()) {
+        let cases = [
+            (&*ADT_PLAIN, &*ADT, "adt_a01", ADT_MESSAGES.message(&tape)),
+            (&*ORU_PLAIN, &*ORU, "oru_r01", ORU_MESSAGES.message(&tape)),
+        ];
+        for (plain, shared, map, message) in cases {
+            let expected = interpret(plain, map, &message, &options(zone));
+            let actual = interpret(shared, map, &message, &options(zone));
+            match (&expected, &actual) {
+                (Err(e), Err(a)) => {
+                    prop_assert_eq!(e, a);
+                    prop_assert_eq!(e.value(), a.value());
+                }
+                _ => prop_assert_eq!(&expected, &actual),
+            }
+        }
     }
 
     /// A message of the other structure: both reject it the same way.

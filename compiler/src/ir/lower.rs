@@ -9,9 +9,16 @@ use ferry_schema::{FhirSchema, Hl7Version, Node, Structure, V2Schema, fhir_r4, h
 use super::*;
 use crate::syntax::ast::{self, ElseAction, ExprKind, Item, Literal, StepKind, TableEntry};
 
-/// Lowers a checked module. `None` when the module does not name the
-/// definitions it needs or a name does not resolve (the checker reports those).
+/// Lowers a checked module, then shares what its maps read more than once
+/// ([`super::hoist`]). `None` when the module does not name the definitions
+/// it needs or a name does not resolve (the checker reports those).
 pub fn lower(module: &ast::Module) -> Option<Program> {
+    lower_plain(module).map(super::hoist::share)
+}
+
+/// [`lower`] without the sharing: every rule computes what it reads. The
+/// plan tests hold the shared one to.
+pub fn lower_plain(module: &ast::Module) -> Option<Program> {
     let mut hl7_version = None;
     let mut v2 = None;
     let mut fhir = None;
@@ -69,7 +76,7 @@ pub fn lower(module: &ast::Module) -> Option<Program> {
     };
     let maps = map_decls
         .iter()
-        .map(|m| cx.map(m).map(super::hoist::hoist_nodes))
+        .map(|m| cx.map(m))
         .collect::<Option<Vec<_>>>()?;
     Some(Program {
         hl7_version,

@@ -296,7 +296,7 @@ impl ferry_runtime::rt::Step for TargetStep {
 
 pub use ferry_runtime::rt::Mode;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Const {
     Text(String),
     /// Kept as written.
@@ -310,7 +310,7 @@ pub use ferry_runtime::rt::Builtin;
 
 /// A value computation. Every expression yields a list of values; where one
 /// value goes, the first is taken (the checker made sure a choice was made).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Expr {
     Const(Const),
     /// The i-th source of the running map.
@@ -332,7 +332,7 @@ pub enum Expr {
 }
 
 /// One navigation step over a list of values.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Nav {
     /// From a message or group instance: the instances of the node reached
     /// by these child indexes (a path through the structure), flattened in
