@@ -2,9 +2,11 @@
 //! needs: every map, table and path resolved to positions (structure child
 //! indexes, field and component numbers, element names), every binding to a
 //! slot number, every call to a map or built-in by index. The interpreter
-//! runs it; the Rust backend will print it.
+//! runs it; the Rust backend prints it.
 //!
-//! Lowering happens only for a module without errors (`lower::lower`).
+//! Lowering happens only for a module without errors (`lower::lower`); it
+//! ends with [`hoist`], which makes each map compute once what its rules
+//! read several times, for both executions alike.
 
 pub mod hoist;
 pub mod lower;
