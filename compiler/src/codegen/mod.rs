@@ -1071,7 +1071,7 @@ impl<'p> Gen<'p> {
         e: &Expr,
         depth: u32,
     ) -> Result<TokenStream, CodegenError> {
-        if builtin != Builtin::Count
+        if builtin.reads_first_present()
             && let Some(first) = self.first_present(e, depth)?
         {
             return Ok(quote! { (#first).as_slice() });

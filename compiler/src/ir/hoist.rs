@@ -133,7 +133,7 @@ pub fn share_arguments(mut map: MapPlan) -> MapPlan {
     let first = map.slots;
     rewrite_block(&mut map.body, &mut |e| {
         if let Expr::Call(builtin, args) = e
-            && *builtin != Builtin::Count
+            && builtin.reads_first_present()
         {
             for a in args.iter_mut() {
                 if let Some(i) = shared.iter().position(|s| s == a) {
@@ -156,7 +156,7 @@ pub fn share_arguments(mut map: MapPlan) -> MapPlan {
 /// first present values (all but `count`).
 fn arguments(e: &Expr) -> impl Iterator<Item = &Expr> {
     let args = match e {
-        Expr::Call(builtin, args) if *builtin != Builtin::Count => args.as_slice(),
+        Expr::Call(builtin, args) if builtin.reads_first_present() => args.as_slice(),
         _ => &[],
     };
     args.iter()

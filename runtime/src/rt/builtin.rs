@@ -83,6 +83,15 @@ impl Builtin {
     }
 }
 
+impl Builtin {
+    /// Whether [`call`] reads only each argument's first present value
+    /// (every built-in but `count`, which counts them all): the compiler
+    /// may then pass just that value, or compute it once.
+    pub fn reads_first_present(self) -> bool {
+        self != Builtin::Count
+    }
+}
+
 fn first_present<'v, 'a>(values: Option<&&'v [V<'a>]>) -> Option<&'v V<'a>> {
     values.and_then(|v| v.iter().find(|x| present(x)))
 }
