@@ -84,9 +84,11 @@ impl Delimiters {
         Ok(())
     }
 
-    /// The delimiters in use, field separator first.
-    fn used(&self) -> Vec<u8> {
-        let mut v = vec![self.field];
+    /// The delimiters in use, field separator first (on the stack: every
+    /// message's header is checked).
+    fn used(&self) -> smallvec::SmallVec<[u8; 6]> {
+        let mut v = smallvec::SmallVec::new();
+        v.push(self.field);
         for c in [
             self.component,
             self.repetition,
