@@ -29,16 +29,45 @@ pub(crate) fn below(w: u64, n: u8) -> u64 {
 #[inline]
 pub(crate) fn has_either(bytes: &[u8], a: u8, b: u8) -> bool {
     let (ca, cb) = (ONES * u64::from(a), ONES * u64::from(b));
-    let mut words = bytes.chunks_exact(8);
-    for word in &mut words {
-        let mut buf = [0u8; 8];
-        buf.copy_from_slice(word);
-        let w = u64::from_le_bytes(buf);
-        if eq(w, ca) | eq(w, cb) != 0 {
-            return true;
+    any_word(bytes, |w| eq(w, ca) | eq(w, cb) != 0)
+}
+
+/// Whether `test` (a word test that holds when any byte of the word is of
+/// some kind) holds for some byte of `bytes`. Every byte is in a tested
+/// word, some in two: the last bytes are tested as an overlapping word
+/// (four and four bytes below eight, a byte spread over a word below
+/// four), not one by one, which on short values costs more than the rest.
+#[inline(always)]
+pub(crate) fn any_word(bytes: &[u8], test: impl Fn(u64) -> bool) -> bool {
+    let n = bytes.len();
+    if n >= 8 {
+        let mut words = bytes.chunks_exact(8);
+        for word in &mut words {
+            if let Ok(w) = <[u8; 8]>::try_from(word)
+                && test(u64::from_le_bytes(w))
+            {
+                return true;
+            }
         }
+        if words.remainder().is_empty() {
+            return false;
+        }
+        return bytes
+            .last_chunk::<8>()
+            .is_some_and(|w| test(u64::from_le_bytes(*w)));
     }
-    words.remainder().iter().any(|&x| x == a || x == b)
+    let w = match (bytes.first_chunk::<4>(), bytes.last_chunk::<4>()) {
+        (Some(lo), Some(hi)) => {
+            u64::from(u32::from_le_bytes(*lo)) | u64::from(u32::from_le_bytes(*hi)) << 32
+        }
+        _ => match bytes {
+            [] => return false,
+            [x] => ONES * u64::from(*x),
+            [x, y] => u64::from_le_bytes([*x, *y, *y, *y, *y, *y, *y, *y]),
+            [x, y, z, ..] => u64::from_le_bytes([*x, *y, *z, *z, *z, *z, *z, *z]),
+        },
+    };
+    test(w)
 }
 
 #[cfg(test)]

@@ -816,6 +816,33 @@ impl<'p> Gen<'p> {
         Some((quote! { #sp.component(#n) }, rest))
     }
 
+    /// The text `member = path` writes, read straight from a split
+    /// binding's bounds, when the path is one of its components or a
+    /// subcomponent of one (`cx.5`, `xpn.1.1`): `Split::text` and
+    /// `Split::text_sub` find what `rt::first_text` would.
+    fn split_text(&self, base: &Expr, navs: &[Nav]) -> Option<TokenStream> {
+        let Expr::Slot(slot) = base else {
+            return None;
+        };
+        if !self.splits.contains_key(&slot.0) {
+            return None;
+        }
+        let mut steps = Vec::new();
+        for nav in navs {
+            match nav {
+                Nav::Component(n) => steps.push(*n as usize),
+                Nav::Components(ns) => steps.extend(ns.iter().copied()),
+                _ => return None,
+            }
+        }
+        let sp = format_ident!("sp{}", slot.0);
+        match steps.as_slice() {
+            [n] => Some(quote! { #sp.text(#n) }),
+            [n, k] => Some(quote! { #sp.text_sub(#n, #k) }),
+            _ => None,
+        }
+    }
+
     // ------------------------------------------------------- expressions
 
     /// An expression borrowing its values as `&[V<'a>]`, for arguments:

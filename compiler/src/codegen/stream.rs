@@ -552,10 +552,14 @@ impl Gen<'_> {
                             && matches!(**base, Expr::Source(_) | Expr::Slot(_))
                             && text_path(navs).is_some() =>
                     {
-                        let (base, steps) = self.path_base(base, navs, 0)?;
-                        quote! {
-                            sink.set_text(#parent, #name, ::ferry_runtime::rt::first_text(#base, &[#(#steps),*]))
-                        }
+                        let text = match self.split_text(base, navs) {
+                            Some(text) => text,
+                            None => {
+                                let (base, steps) = self.path_base(base, navs, 0)?;
+                                quote! { ::ferry_runtime::rt::first_text(#base, &[#(#steps),*]) }
+                            }
+                        };
+                        quote! { sink.set_text(#parent, #name, #text) }
                     }
                     Expr::Const(Const::Text(t)) if last.mode == Mode::Single && !t.is_empty() => {
                         let member = format!("{name}\"{}\"", json_content(t));
@@ -865,6 +869,9 @@ impl Gen<'_> {
                 if matches!(**base, Expr::Source(_) | Expr::Slot(_))
                     && text_path(navs).is_some() =>
             {
+                if !present && let Some(text) = self.split_text(base, navs) {
+                    return Ok(Some(text));
+                }
                 let (base, steps) = self.path_base(base, navs, 0)?;
                 let read = if present {
                     quote! { text_if_present }

@@ -22,21 +22,15 @@ static ESCAPE: [u8; 256] = {
 const HEX: &[u8; 16] = b"0123456789abcdef";
 
 /// Whether any byte of `bytes` needs an escape: a C0 control, `"` or `\`.
-/// Eight bytes at a time (SWAR); each test below is exact for "any byte".
+/// Eight bytes at a time (SWAR, [`crate::swar::any_word`]); each test
+/// below is exact for "any byte".
 #[inline]
 fn needs_escape(bytes: &[u8]) -> bool {
-    use crate::swar::{ONES, below, eq};
+    use crate::swar::{ONES, any_word, below, eq};
     let (quote, backslash) = (ONES * u64::from(b'"'), ONES * u64::from(b'\\'));
-    let mut words = bytes.chunks_exact(8);
-    for word in &mut words {
-        let mut a = [0u8; 8];
-        a.copy_from_slice(word);
-        let w = u64::from_le_bytes(a);
-        if below(w, 0x20) | eq(w, quote) | eq(w, backslash) != 0 {
-            return true;
-        }
-    }
-    words.remainder().iter().any(|&b| ESCAPE[b as usize] != 0)
+    any_word(bytes, |w| {
+        below(w, 0x20) | eq(w, quote) | eq(w, backslash) != 0
+    })
 }
 
 /// Appends `s` as a quoted JSON string.

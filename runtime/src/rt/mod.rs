@@ -383,6 +383,52 @@ impl<'a> Split<'a> {
         }
         component_of(&self.item, n)
     }
+
+    /// The text `member = cx.n` writes: what
+    /// `first_text(&[component(n)], &[])` finds, read from the split
+    /// without making the component a value.
+    #[inline(always)]
+    pub fn text(&self, n: usize) -> Option<std::borrow::Cow<'a, str>> {
+        match self.split_component(n) {
+            Some(c) => valued_text(c.subcomponent(1)),
+            None => self.component(n).and_then(|v| text(&v)),
+        }
+    }
+
+    /// The text `member = cx.n.k` writes: what
+    /// `first_text(&[component(n)], &[PathStep::Component(k)])` finds.
+    #[inline(always)]
+    pub fn text_sub(&self, n: usize, k: usize) -> Option<std::borrow::Cow<'a, str>> {
+        match self.split_component(n) {
+            Some(c) => valued_text(c.subcomponent(k)),
+            None => self
+                .component(n)
+                .and_then(|v| component_of(&v, k))
+                .and_then(|v| text(&v)),
+        }
+    }
+
+    /// Component `n` when the split bounds it (empty or not).
+    #[inline(always)]
+    fn split_component(&self, n: usize) -> Option<crate::er7::Component<'a>> {
+        match &self.item {
+            V::Rep(r) if (1..=self.found).contains(&n) => {
+                Some(r.component_in(self.ends.get(..self.found).unwrap_or_default(), n))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A subcomponent's text when it is valued and not empty: what [`text`]
+/// reads of a component (its first subcomponent) or a subcomponent.
+#[inline(always)]
+fn valued_text(s: crate::er7::Subcomponent<'_>) -> Option<std::borrow::Cow<'_, str>> {
+    if !s.is_valued() {
+        return None;
+    }
+    let t = s.text();
+    (!t.is_empty()).then_some(t)
 }
 
 /// `Nav::Component` steps in a row (`.4.2`), in one pass: the same values
