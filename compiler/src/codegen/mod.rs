@@ -1330,17 +1330,29 @@ fn each_loop(
     let split = split.map(|(sp, upto)| {
         quote! { let #sp = ::ferry_runtime::rt::Split::new(#item, #upto); }
     });
+    // A binding its rules read only through its split is not copied.
+    let bind =
+        mentions(body, slot).then(|| quote! { #slot = ::ferry_runtime::rt::one(#item.clone()); });
     quote! {
         for #item in #source {
             #by_ref
             if !::ferry_runtime::rt::present(#item) {
                 continue;
             }
-            #slot = ::ferry_runtime::rt::one(#item.clone());
+            #bind
             #split
             derived += #body;
         }
     }
+}
+
+/// Whether `tokens` name `ident` anywhere, inside groups too.
+fn mentions(tokens: &TokenStream, ident: &Ident) -> bool {
+    tokens.clone().into_iter().any(|t| match t {
+        proc_macro2::TokenTree::Ident(i) => i == *ident,
+        proc_macro2::TokenTree::Group(g) => mentions(&g.stream(), ident),
+        _ => false,
+    })
 }
 
 /// The highest component number the rules of `body` read directly from
@@ -1498,6 +1510,40 @@ mod tests {
         ] {
             assert!(ident(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn mentions_finds_an_ident_inside_groups() {
+        let s1 = format_ident!("s1");
+        assert!(mentions(&quote! { f(a, { g(s1.as_slice()) }) }, &s1));
+        assert!(!mentions(&quote! { f(s10, sp1.text(1), "s1") }, &s1));
+    }
+
+    #[test]
+    fn a_binding_read_only_through_its_split_is_not_copied() {
+        let spec = r#"use hl7v2 "2.5.1"
+use fhir "R4"
+map p: PID -> Patient {
+  identifier[] = each PID-3 as cx {
+    value = cx.1
+  }
+  name[] = each PID-5 as xpn {
+    when count(xpn) == 1 {
+      family = xpn.1.1
+    }
+  }
+}
+"#;
+        let program = crate::check::compile("p.ferry", spec.as_bytes())
+            .unwrap()
+            .program;
+        let code = generate_unformatted(&program, "p.ferry").unwrap();
+        let copies = code.matches(":: one (item").count();
+        let splits = code.matches("Split :: new (item").count();
+        // Both loops split their binding, in the streamed and the built
+        // map; only the names' binding is copied (`count` reads it whole).
+        assert!(splits >= 2, "{code}");
+        assert_eq!(copies * 2, splits, "{code}");
     }
 
     #[test]
