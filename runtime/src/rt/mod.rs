@@ -289,7 +289,7 @@ struct FieldReps<'v, 'a> {
 impl<'a> Iterator for FieldReps<'_, 'a> {
     type Item = V<'a>;
 
-    #[inline(always)]
+    #[inline]
     fn next(&mut self) -> Option<V<'a>> {
         loop {
             if let Some(reps) = &mut self.reps {
@@ -564,7 +564,6 @@ pub fn text_if_present<'a>(
 
 /// What `concat` reads of an argument's values: the first present value's
 /// text.
-#[inline(always)]
 pub fn first_present_text<'v, 'a>(values: &'v [V<'a>]) -> Option<std::borrow::Cow<'v, str>> {
     values.iter().find(|v| present(v)).and_then(text_ref)
 }
@@ -639,7 +638,6 @@ pub fn nav_index<'a>(values: &[V<'a>], n: usize) -> Vals<'a> {
 }
 
 /// The first of a list of values, as a one-value list (a map's source).
-#[inline(always)]
 pub fn first_only<'a>(values: &[V<'a>]) -> Vals<'a> {
     values.first().cloned().into_iter().collect()
 }
@@ -749,7 +747,6 @@ pub fn require_source(cx: &Ctx<'_>, values: &[V<'_>], what: &str, reason: Option
 }
 
 /// `a ?? b`: `a` when any of its values is present.
-#[inline(always)]
 pub fn coalesce_keeps(values: &[V<'_>]) -> bool {
     values.iter().any(present)
 }

@@ -103,7 +103,7 @@ impl<'o> Sink<'o> {
     /// Writes the separator and key (`,"name":`, or `,` for an item) of a
     /// new child of `parent`, after closing what is open in it; returns
     /// where they start.
-    #[inline(always)]
+    #[inline]
     fn key(&mut self, parent: At, key: &str) -> usize {
         self.settle(parent);
         let start = self.out.len();
@@ -133,7 +133,6 @@ impl<'o> Sink<'o> {
     /// The member of object `obj` with key `key` (`"name":`, see [`key`])
     /// as a container (an array or an object): the one open there when it
     /// is that member, else a new one.
-    #[inline(always)]
     pub fn member(&mut self, obj: At, key: &'static str, array: bool) -> At {
         let next = At(obj.0 + 1);
         if self
@@ -148,20 +147,19 @@ impl<'o> Sink<'o> {
     }
 
     /// A new object as the member of `obj` with key `key`.
-    #[inline(always)]
+    #[inline]
     pub fn object(&mut self, obj: At, key: &'static str) -> At {
         self.open(obj, key, false)
     }
 
     /// A new object item of array `arr`.
-    #[inline(always)]
+    #[inline]
     pub fn item(&mut self, arr: At) -> At {
         self.open(arr, ",", false)
     }
 
     /// Whether `at` holds a value once what is open in it is closed (the
     /// document's "not empty").
-    #[inline(always)]
     pub fn full(&mut self, at: At) -> bool {
         self.settle(at);
         self.frames.get(at.0).is_some_and(|f| f.full)
@@ -169,7 +167,6 @@ impl<'o> Sink<'o> {
 
     /// Closes `at`: kept, it ends with its bracket (or leaves no trace when
     /// nothing was written in it); not kept, it is rolled back.
-    #[inline(always)]
     pub fn close(&mut self, at: At, keep: bool) {
         self.settle(at);
         if !keep && let Some(f) = self.frames.get_mut(at.0) {
@@ -181,7 +178,6 @@ impl<'o> Sink<'o> {
 
     /// Closes `at` and says whether it held a value: for a map's object,
     /// which is placed when it is not empty.
-    #[inline(always)]
     pub fn close_full(&mut self, at: At) -> bool {
         let full = self.full(at);
         self.pop();
@@ -249,7 +245,7 @@ impl<'o> Sink<'o> {
     /// `name = path` into object `obj` (`key` is `"name":`) when the
     /// path's text is known ([`super::first_text`]): what [`Sink::set`]
     /// writes for the path's values. Returns 1 when written, else 0.
-    #[inline(always)]
+    #[inline]
     pub fn set_text(&mut self, obj: At, key: &'static str, text: Option<Cow<'_, str>>) -> usize {
         match text {
             Some(t) => self.text(obj, key, &t),
@@ -292,7 +288,7 @@ impl<'o> Sink<'o> {
 
     /// A text member (`resourceType`, a constant; `key` is `"name":`).
     /// Returns 1 when it is written, 0 for empty text.
-    #[inline(always)]
+    #[inline]
     pub fn text(&mut self, obj: At, key: &'static str, text: &str) -> usize {
         let start = self.key(obj, key);
         let wrote = !text.is_empty();
@@ -348,7 +344,7 @@ impl<'o> Sink<'o> {
     /// Closes the string opened by [`Sink::open_str`]: written when any
     /// text was, else no trace of it, as [`Sink::text`] writes empty text.
     /// Returns 1 when written, else 0.
-    #[inline(always)]
+    #[inline]
     pub fn close_str(&mut self, obj: At, s: Str) -> usize {
         let wrote = self.out.len() > s.content;
         if wrote {

@@ -155,7 +155,6 @@ pub fn compare(op: Compare, a: &[V<'_>], b: &[V<'_>]) -> bool {
 }
 
 /// [`compare`] with a text constant on the right (`x == "MR"`).
-#[inline(always)]
 pub fn compare_text(op: Compare, a: &[V<'_>], b: &str) -> bool {
     let a = a.first().and_then(text_ref);
     // Equality, the common case, without the general path's `Option`s.
@@ -231,7 +230,6 @@ pub fn in_options(value: &[V<'_>], options: &[&[V<'_>]]) -> bool {
 }
 
 /// [`in_options`] with text constants (`x in ("URI", "URL")`).
-#[inline(always)]
 pub fn in_texts(value: &[V<'_>], options: &[&str]) -> bool {
     let Some(t) = value.first().and_then(text_ref) else {
         return false;
