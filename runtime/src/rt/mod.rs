@@ -372,14 +372,11 @@ impl<'a> Split<'a> {
     /// Component `n` of the item, when valued or the HL7 null: the one
     /// value `nav_component(&[item], n)` lists.
     pub fn component(&self, n: usize) -> Option<V<'a>> {
-        if let V::Rep(r) = &self.item {
-            if (1..=self.found).contains(&n) {
-                let c = r.component_in(self.ends.get(..self.found).unwrap_or_default(), n);
-                return (!c.is_empty()).then_some(V::Comp(c));
-            }
-            if self.complete && n > self.found {
-                return None;
-            }
+        if let Some(c) = self.split_component(n) {
+            return (!c.is_empty()).then_some(V::Comp(c));
+        }
+        if matches!(self.item, V::Rep(_)) && self.complete && n > self.found {
+            return None;
         }
         component_of(&self.item, n)
     }
@@ -390,7 +387,7 @@ impl<'a> Split<'a> {
     #[inline(always)]
     pub fn text(&self, n: usize) -> Option<std::borrow::Cow<'a, str>> {
         match self.split_component(n) {
-            Some(c) => valued_text(c.subcomponent(1)),
+            Some(c) => value::valued_text(c.subcomponent(1)),
             None => self.component(n).and_then(|v| text(&v)),
         }
     }
@@ -400,7 +397,7 @@ impl<'a> Split<'a> {
     #[inline(always)]
     pub fn text_sub(&self, n: usize, k: usize) -> Option<std::borrow::Cow<'a, str>> {
         match self.split_component(n) {
-            Some(c) => valued_text(c.subcomponent(k)),
+            Some(c) => value::valued_text(c.subcomponent(k)),
             None => self
                 .component(n)
                 .and_then(|v| component_of(&v, k))
@@ -418,17 +415,6 @@ impl<'a> Split<'a> {
             _ => None,
         }
     }
-}
-
-/// A subcomponent's text when it is valued and not empty: what [`text`]
-/// reads of a component (its first subcomponent) or a subcomponent.
-#[inline(always)]
-fn valued_text(s: crate::er7::Subcomponent<'_>) -> Option<std::borrow::Cow<'_, str>> {
-    if !s.is_valued() {
-        return None;
-    }
-    let t = s.text();
-    (!t.is_empty()).then_some(t)
 }
 
 /// `Nav::Component` steps in a row (`.4.2`), in one pass: the same values

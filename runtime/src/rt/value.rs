@@ -76,11 +76,10 @@ impl Clone for Obj {
 /// with more parts than the version defines (`&W` in a 2.5.1 XAD.9 reads
 /// as absent). Components are read by number (`.2`), never by this.
 pub fn text<'a>(v: &V<'a>) -> Option<Cow<'a, str>> {
-    let first = |s: Subcomponent<'a>| s.is_valued().then(|| s.text());
     let t = match v {
-        V::Rep(r) => first(r.first_subcomponent())?,
-        V::Comp(c) => first(c.subcomponent(1))?,
-        V::Sub(s) if s.is_valued() => s.text(),
+        V::Rep(r) => return valued_text(r.first_subcomponent()),
+        V::Comp(c) => return valued_text(c.subcomponent(1)),
+        V::Sub(s) => return valued_text(*s),
         V::Text(t) | V::Num(t) => t.clone(),
         V::Int(i) => Cow::Owned(i.to_string()),
         V::Bool(b) => Cow::Borrowed(if *b { "true" } else { "false" }),
@@ -92,6 +91,18 @@ pub fn text<'a>(v: &V<'a>) -> Option<Cow<'a, str>> {
         },
         _ => return None,
     };
+    (!t.is_empty()).then_some(t)
+}
+
+/// A subcomponent's text when it is valued and not empty: what [`text`]
+/// reads of a repetition or component (its first subcomponent) and of a
+/// subcomponent.
+#[inline(always)]
+pub(crate) fn valued_text(s: Subcomponent<'_>) -> Option<Cow<'_, str>> {
+    if !s.is_valued() {
+        return None;
+    }
+    let t = s.text();
     (!t.is_empty()).then_some(t)
 }
 
