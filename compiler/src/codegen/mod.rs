@@ -793,6 +793,33 @@ impl<'p> Gen<'p> {
     /// that component from the split (an `Option<V<'a>>` expression) and
     /// the navigation after it.
     fn split_first(&self, base: &Expr, navs: &[Nav]) -> Option<(TokenStream, Vec<Nav>)> {
+        let (sp, n, rest) = self.split_head(base, navs)?;
+        Some((quote! { #sp.component(#n) }, rest))
+    }
+
+    /// The text `member = path` writes, read straight from a split
+    /// binding's bounds, when the path is one of its components or a
+    /// subcomponent of one (`cx.5`, `xpn.1.1`): `Split::text` and
+    /// `Split::text_sub` find what `rt::first_text` would.
+    fn split_text(&self, base: &Expr, navs: &[Nav]) -> Option<TokenStream> {
+        let (sp, n, rest) = self.split_head(base, navs)?;
+        match rest.as_slice() {
+            [] => Some(quote! { #sp.text(#n) }),
+            [Nav::Component(k)] => {
+                let k = *k as usize;
+                Some(quote! { #sp.text_sub(#n, #k) })
+            }
+            [Nav::Components(ks)] if ks.len() == 1 => {
+                let k = ks[0];
+                Some(quote! { #sp.text_sub(#n, #k) })
+            }
+            _ => None,
+        }
+    }
+
+    /// When `base` is a split binding and the path starts with a component:
+    /// the split's name, that component's number and the navigation after it.
+    fn split_head(&self, base: &Expr, navs: &[Nav]) -> Option<(Ident, usize, Vec<Nav>)> {
         let Expr::Slot(slot) = base else {
             return None;
         };
@@ -812,35 +839,7 @@ impl<'p> Gen<'p> {
             }
             _ => return None,
         };
-        let sp = format_ident!("sp{}", slot.0);
-        Some((quote! { #sp.component(#n) }, rest))
-    }
-
-    /// The text `member = path` writes, read straight from a split
-    /// binding's bounds, when the path is one of its components or a
-    /// subcomponent of one (`cx.5`, `xpn.1.1`): `Split::text` and
-    /// `Split::text_sub` find what `rt::first_text` would.
-    fn split_text(&self, base: &Expr, navs: &[Nav]) -> Option<TokenStream> {
-        let Expr::Slot(slot) = base else {
-            return None;
-        };
-        if !self.splits.contains_key(&slot.0) {
-            return None;
-        }
-        let mut steps = Vec::new();
-        for nav in navs {
-            match nav {
-                Nav::Component(n) => steps.push(*n as usize),
-                Nav::Components(ns) => steps.extend(ns.iter().copied()),
-                _ => return None,
-            }
-        }
-        let sp = format_ident!("sp{}", slot.0);
-        match steps.as_slice() {
-            [n] => Some(quote! { #sp.text(#n) }),
-            [n, k] => Some(quote! { #sp.text_sub(#n, #k) }),
-            _ => None,
-        }
+        Some((format_ident!("sp{}", slot.0), n, rest))
     }
 
     // ------------------------------------------------------- expressions
