@@ -388,7 +388,7 @@ impl<'p> Gen<'p> {
                     &doc,
                     hl7(quote! {
                         ::ferry_runtime::rt::check_message_type(#s_name, by_event, &segments, 1)?;
-                        let tree = ::ferry_runtime::rt::structure::place_segments(#s_ident, &segments);
+                        let tree = ::ferry_runtime::rt::structure::place_static(#s_ident, &segments);
                         #group
                     }),
                 )
