@@ -797,6 +797,27 @@ impl<'p> Gen<'p> {
         Some((quote! { #sp.component(#n) }, rest))
     }
 
+    /// The one value (or none) a split binding's component or a
+    /// subcomponent of one (`cx.4`, `cx.4.3`) lists, as an
+    /// `Option<V<'a>>` expression read from the split's bounds: what
+    /// `rt::first_value` finds on the path (`Split::component`,
+    /// `Split::component_sub`). `None` for any other path.
+    fn split_value(&self, base: &Expr, navs: &[Nav]) -> Option<TokenStream> {
+        let (sp, n, rest) = self.split_head(base, navs)?;
+        match rest.as_slice() {
+            [] => Some(quote! { #sp.component(#n) }),
+            [Nav::Component(k)] => {
+                let k = *k as usize;
+                Some(quote! { #sp.component_sub(#n, #k) })
+            }
+            [Nav::Components(ks)] if ks.len() == 1 => {
+                let k = ks[0];
+                Some(quote! { #sp.component_sub(#n, #k) })
+            }
+            _ => None,
+        }
+    }
+
     /// The text `member = path` writes, read straight from a split
     /// binding's bounds, when the path is one of its components or a
     /// subcomponent of one (`cx.5`, `xpn.1.1`): `Split::text` and
@@ -859,6 +880,14 @@ impl<'p> Gen<'p> {
             Expr::Current if depth > 0 => {
                 let cur = format_ident!("cur{}", depth);
                 quote! { ::std::slice::from_ref(#cur) }
+            }
+            // A split item's component, borrowed as the one value it is
+            // (or none): not collected into a list.
+            Expr::Nav(base, navs)
+                if let Some((first, rest)) = self.split_first(base, navs)
+                    && rest.is_empty() =>
+            {
+                quote! { (#first).as_slice() }
             }
             other => {
                 let owned = self.expr(other, depth)?;
@@ -1079,6 +1108,11 @@ impl<'p> Gen<'p> {
             && matches!(**base, Expr::Source(_) | Expr::Slot(_))
             && stream::text_path(navs).is_some()
         {
+            // A split item's component, or a subcomponent of one: read from
+            // the split, without walking a path.
+            if let Some(v) = self.split_value(base, navs) {
+                return Ok(quote! { (#v).as_slice() });
+            }
             let (base, steps) = self.path_base(base, navs, depth)?;
             return Ok(quote! {
                 ::ferry_runtime::rt::first_value(#base, &[#(#steps),*]).as_slice()
@@ -1122,6 +1156,9 @@ impl<'p> Gen<'p> {
                 if matches!(**base, Expr::Source(_) | Expr::Slot(_))
                     && stream::text_path(navs).is_some() =>
             {
+                if let Some(v) = self.split_value(base, navs) {
+                    return Ok(Some(quote! { (#v).filter(::ferry_runtime::rt::present) }));
+                }
                 let (base, steps) = self.path_base(base, navs, depth)?;
                 Some(quote! { ::ferry_runtime::rt::present_value(#base, &[#(#steps),*]) })
             }

@@ -587,16 +587,27 @@ impl Gen<'_> {
                             && matches!(**base, Expr::Source(_) | Expr::Slot(_))
                             && text_path(navs).is_some() =>
                     {
-                        // Every text on the path is an item, as `Sink::append`
-                        // writes the path's values.
-                        let (base, steps) = self.path_base(base, navs, 0)?;
-                        quote! {{
-                            let mut kept = 0usize;
-                            ::ferry_runtime::rt::each_text(#base, &[#(#steps),*], |t| {
-                                kept += sink.item_text(#parent, #name, &t);
-                            });
-                            kept
-                        }}
+                        // A component of a split item holds one text at most:
+                        // read from the split, it is the one item.
+                        if let Some(text) = self.split_text(base, navs) {
+                            quote! {
+                                match #text {
+                                    ::std::option::Option::Some(t) => sink.item_text(#parent, #name, &t),
+                                    ::std::option::Option::None => 0usize,
+                                }
+                            }
+                        } else {
+                            // Every text on the path is an item, as `Sink::append`
+                            // writes the path's values.
+                            let (base, steps) = self.path_base(base, navs, 0)?;
+                            quote! {{
+                                let mut kept = 0usize;
+                                ::ferry_runtime::rt::each_text(#base, &[#(#steps),*], |t| {
+                                    kept += sink.item_text(#parent, #name, &t);
+                                });
+                                kept
+                            }}
+                        }
                     }
                     _ => {
                         let value = self.expr(value, 0)?;
@@ -871,6 +882,9 @@ impl Gen<'_> {
             {
                 if !present && let Some(text) = self.split_text(base, navs) {
                     return Ok(Some(text));
+                }
+                if present && let Some(v) = self.split_value(base, navs) {
+                    return Ok(Some(quote! { ::ferry_runtime::rt::present_text_of(#v) }));
                 }
                 let (base, steps) = self.path_base(base, navs, 0)?;
                 let read = if present {

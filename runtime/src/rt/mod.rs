@@ -381,6 +381,22 @@ impl<'a> Split<'a> {
         component_of(&self.item, n)
     }
 
+    /// Subcomponent `k` of component `n`, when valued or the HL7 null: the
+    /// one value `first_value(&[component(n)], &[PathStep::Component(k)])`
+    /// finds (a comparison's `cx.4.3`), read from the split.
+    #[inline(always)]
+    pub fn component_sub(&self, n: usize, k: usize) -> Option<V<'a>> {
+        match self.split_component(n) {
+            // Present or null is not empty, for a subcomponent; an empty
+            // component's subcomponents are all empty.
+            Some(c) => {
+                let s = c.subcomponent(k);
+                (!s.is_empty()).then_some(V::Sub(s))
+            }
+            None => self.component(n).and_then(|v| component_of(&v, k)),
+        }
+    }
+
     /// The text `member = cx.n` writes: what
     /// `first_text(&[component(n)], &[])` finds, read from the split
     /// without making the component a value.
@@ -546,6 +562,15 @@ pub fn text_if_present<'a>(
         }
     }
     any.then_some(None)
+}
+
+/// [`text_if_present`] of one value (or none), with no steps: a split
+/// item's component (`xtn.12 ?? xtn.1`). A text is only read from a
+/// valued value, so a present value gives its text, or `None` when it has
+/// none.
+#[inline]
+pub fn present_text_of(v: Option<V<'_>>) -> Option<Option<std::borrow::Cow<'_, str>>> {
+    v.filter(present).map(|v| text(&v))
 }
 
 /// What `concat` reads of an argument's values: the first present value's
@@ -996,6 +1021,40 @@ mod tests {
                 for n in 0..20 {
                     let expected = nav_component(std::slice::from_ref(rep), n).into_iter().next();
                     proptest::prop_assert_eq!(seen(split.component(n)), seen(expected), "component {}", n);
+                    // What the generated code reads of the split, against
+                    // the path readers on the component it stands for.
+                    let component = split.component(n);
+                    let component = component.as_slice();
+                    proptest::prop_assert_eq!(split.text(n), first_text(component, &[]), "text {}", n);
+                    proptest::prop_assert_eq!(
+                        present_text_of(split.component(n)),
+                        text_if_present(component, &[]),
+                        "present text {}", n
+                    );
+                    for k in 0..6 {
+                        let steps = [PathStep::Component(k)];
+                        let sub = |v: Option<V<'_>>| {
+                            v.map(|v| match v {
+                                V::Sub(s) => (s.raw().to_vec(), s.location()),
+                                other => (Vec::new(), ctx_free_location(&other)),
+                            })
+                        };
+                        proptest::prop_assert_eq!(
+                            sub(split.component_sub(n, k)),
+                            sub(first_value(component, &steps)),
+                            "component {} sub {}", n, k
+                        );
+                        proptest::prop_assert_eq!(
+                            split.text_sub(n, k),
+                            first_text(component, &steps),
+                            "text {} sub {}", n, k
+                        );
+                        proptest::prop_assert_eq!(
+                            present_text_of(split.component_sub(n, k)),
+                            text_if_present(component, &steps),
+                            "present text {} sub {}", n, k
+                        );
+                    }
                 }
             }
         }
