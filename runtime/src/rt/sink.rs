@@ -138,7 +138,7 @@ impl<'o> Sink<'o> {
         if self
             .frames
             .get(next.0)
-            .is_some_and(|f| f.array == array && f.key.len() > 1 && f.key == key)
+            .is_some_and(|f| f.array == array && f.key.len() > 1 && same_key(f.key, key))
         {
             self.settle(next);
             return next;
@@ -354,6 +354,13 @@ impl<'o> Sink<'o> {
         }
         self.mark_text(obj, wrote)
     }
+}
+
+/// Whether two keys are the same: mostly the same literal, so its address
+/// is tested before its text.
+#[inline]
+fn same_key(a: &str, b: &str) -> bool {
+    (a.as_ptr() == b.as_ptr() && a.len() == b.len()) || a == b
 }
 
 /// A member name as the sink writes its key: `,"name":`, escaped as JSON

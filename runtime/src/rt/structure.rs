@@ -135,11 +135,19 @@ fn shape_hash(segments: &[crate::er7::Segment<'_>]) -> u64 {
 fn same_ids(ids: &[u8], segments: &[crate::er7::Segment<'_>]) -> bool {
     let mut rest = ids;
     for s in segments {
-        let valid = s.segment_id();
-        let id = match &valid {
-            Some(id) => id.as_bytes().as_slice(),
-            None => s.id(),
-        };
+        // A valid id and its `\r` as one four-byte compare, not a call to
+        // `memcmp`.
+        if let Some(id) = s.segment_id() {
+            let [a, b, c] = *id.as_bytes();
+            match rest.split_first_chunk::<4>() {
+                Some((head, tail)) if *head == [a, b, c, b'\r'] => {
+                    rest = tail;
+                    continue;
+                }
+                _ => return false,
+            }
+        }
+        let id = s.id();
         match rest.get(..=id.len()) {
             Some(head) if head.last() == Some(&b'\r') && head.get(..id.len()) == Some(id) => {
                 rest = rest.get(id.len() + 1..).unwrap_or_default();
