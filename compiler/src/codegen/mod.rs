@@ -625,8 +625,8 @@ impl<'p> Gen<'p> {
                 slot,
                 body,
             } => {
-                let (source, owned) = self.each_source(source)?;
-                let split = self.bind_split(*slot, owned, body);
+                let source = self.each_source(source)?;
+                let split = self.bind_split(*slot, source.field.is_some(), body);
                 let slot_id = *slot;
                 let slot = format_ident!("s{}", slot.0);
                 into.writes(target);
@@ -640,7 +640,7 @@ impl<'p> Gen<'p> {
                     }
                 });
                 self.unbind_split(slot_id);
-                let each = each_loop(&item, &source, owned, &slot, split, &build?);
+                let each = each_loop(&item, &source, &slot, split, &build?);
                 quote! {{
                     let mut #outs = ::ferry_runtime::rt::Outs::new();
                     let mut derived = 0usize;
@@ -650,8 +650,8 @@ impl<'p> Gen<'p> {
                 }}
             }
             Op::Each { source, slot, body } => {
-                let (source, owned) = self.each_source(source)?;
-                let split = self.bind_split(*slot, owned, body);
+                let source = self.each_source(source)?;
+                let split = self.bind_split(*slot, source.field.is_some(), body);
                 let slot_id = *slot;
                 let slot = format_ident!("s{}", slot.0);
                 let item = self.fresh("item");
@@ -660,7 +660,7 @@ impl<'p> Gen<'p> {
                 self.unbind_split(slot_id);
                 let rules = rules?;
                 into.merge(&looped);
-                let each = each_loop(&item, &source, owned, &slot, split, &rules);
+                let each = each_loop(&item, &source, &slot, split, &rules);
                 quote! {{
                     let mut derived = 0usize;
                     #each
@@ -737,7 +737,7 @@ impl<'p> Gen<'p> {
 
     /// The items an `each` walks: the repetitions of a field one at a time
     /// (owned values: `true`), anything else from its list.
-    fn each_source(&mut self, source: &Expr) -> Result<(TokenStream, bool), CodegenError> {
+    fn each_source(&mut self, source: &Expr) -> Result<EachSource, CodegenError> {
         if let Expr::Nav(base, navs) = source
             && let Some((Nav::Field(n), init)) = navs.split_last()
         {
@@ -748,9 +748,15 @@ impl<'p> Gen<'p> {
                 quote! { (#init).as_slice() }
             };
             let n = *n as usize;
-            return Ok((quote! { ::ferry_runtime::rt::iter_field(#input, #n) }, true));
+            return Ok(EachSource {
+                items: quote! { ::ferry_runtime::rt::iter_field(#input, #n) },
+                field: Some((input, n)),
+            });
         }
-        Ok((self.expr_ref(source, 0)?, false))
+        Ok(EachSource {
+            items: self.expr_ref(source, 0)?,
+            field: None,
+        })
     }
 
     /// For an `each` over a field's repetitions (`owned` items), the split
@@ -1354,14 +1360,37 @@ fn sum(ops: &[TokenStream]) -> TokenStream {
 
 /// The loop of an `each`: `body` (adding to `derived`) once per present
 /// item of `source`, bound to `slot`; `owned` items are borrowed first.
+/// What an `each` walks ([`Gen::each_source`]): its items, and for a
+/// field's repetitions (owned items, walked one at a time) the values
+/// holding the field and its number.
+struct EachSource {
+    items: TokenStream,
+    field: Option<(TokenStream, usize)>,
+}
+
 fn each_loop(
     item: &Ident,
-    source: &TokenStream,
-    owned: bool,
+    source: &EachSource,
     slot: &Ident,
     split: Option<(Ident, usize)>,
     body: &TokenStream,
 ) -> TokenStream {
+    // A split binding walks the field's present repetitions already split
+    // (`rt::iter_split`): the same items as `iter_field` then `present`.
+    if let Some((sp, upto)) = &split
+        && let Some((input, n)) = &source.field
+    {
+        let bind = mentions(body, slot)
+            .then(|| quote! { #slot = ::ferry_runtime::rt::one(#sp.item().clone()); });
+        return quote! {
+            for #sp in ::ferry_runtime::rt::iter_split(#input, #n, #upto) {
+                #bind
+                derived += #body;
+            }
+        };
+    }
+    let owned = source.field.is_some();
+    let source = &source.items;
     let by_ref = owned.then(|| quote! { let #item = &#item; });
     let split = split.map(|(sp, upto)| {
         quote! { let #sp = ::ferry_runtime::rt::Split::new(#item, #upto); }
@@ -1574,8 +1603,8 @@ map p: PID -> Patient {
             .unwrap()
             .program;
         let code = generate_unformatted(&program, "p.ferry").unwrap();
-        let copies = code.matches(":: one (item").count();
-        let splits = code.matches("Split :: new (item").count();
+        let copies = code.matches(":: one (sp").count();
+        let splits = code.matches(":: iter_split (").count();
         // Both loops split their binding, in the streamed and the built
         // map; only the names' binding is copied (`count` reads it whole).
         assert!(splits >= 2, "{code}");

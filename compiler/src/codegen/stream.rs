@@ -669,8 +669,8 @@ impl Gen<'_> {
                 let m = meets(d, target);
                 let (open, parent) = self.parents(object, init);
                 let name = ferry_runtime::rt::key(&last.name);
-                let (source, owned) = self.each_source(source)?;
-                let split = self.bind_split(*slot, owned, body);
+                let source = self.each_source(source)?;
+                let split = self.bind_split(*slot, source.field.is_some(), body);
                 let slot_id = *slot;
                 let slot = format_ident!("s{}", slot.0);
                 let item = self.fresh("item");
@@ -683,7 +683,7 @@ impl Gen<'_> {
                     |count| quote! { #count.max(1) },
                 );
                 self.unbind_split(slot_id);
-                let each = each_loop(&item, &source, owned, &slot, split, &build?);
+                let each = each_loop(&item, &source, &slot, split, &build?);
                 quote! {{
                     #open
                     let #array = sink.member(#parent, #name, true);
@@ -693,14 +693,14 @@ impl Gen<'_> {
                 }}
             }
             Op::Each { source, slot, body } => {
-                let (source, owned) = self.each_source(source)?;
-                let split = self.bind_split(*slot, owned, body);
+                let source = self.each_source(source)?;
+                let split = self.bind_split(*slot, source.field.is_some(), body);
                 let slot_id = *slot;
                 let slot = format_ident!("s{}", slot.0);
                 let item = self.fresh("item");
                 let rules = self.sblock(body, d, true);
                 self.unbind_split(slot_id);
-                let each = each_loop(&item, &source, owned, &slot, split, &rules?);
+                let each = each_loop(&item, &source, &slot, split, &rules?);
                 quote! {{
                     let mut derived = 0usize;
                     #each

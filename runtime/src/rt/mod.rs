@@ -307,6 +307,53 @@ impl<'a> Iterator for FieldReps<'_, 'a> {
     }
 }
 
+/// The present repetitions of the segments' field `n` (those an `each`
+/// over the field binds: [`iter_field`]'s, the HL7 null left out), each
+/// split into its first `upto` components ([`Split::new`]), one at a time.
+pub fn iter_split<'v, 'a: 'v>(
+    values: &'v [V<'a>],
+    n: usize,
+    upto: usize,
+) -> impl Iterator<Item = Split<'a>> + 'v {
+    SplitReps {
+        values: values.iter(),
+        n,
+        upto,
+        reps: None,
+    }
+}
+
+/// [`iter_split`]'s iterator: [`FieldReps`] without making each
+/// repetition a value and copying it into its split.
+struct SplitReps<'v, 'a> {
+    values: std::slice::Iter<'v, V<'a>>,
+    n: usize,
+    upto: usize,
+    reps: Option<crate::er7::Reps<'a>>,
+}
+
+impl<'a> Iterator for SplitReps<'_, 'a> {
+    type Item = Split<'a>;
+
+    #[inline]
+    fn next(&mut self) -> Option<Split<'a>> {
+        loop {
+            if let Some(reps) = &mut self.reps {
+                for r in reps.by_ref() {
+                    // `present(&V::Rep(r))`.
+                    if r.is_valued() {
+                        return Some(Split::of_rep(r, self.upto));
+                    }
+                }
+            }
+            match self.values.next()? {
+                V::Segment(s) => self.reps = Some(s.field(self.n).rep_iter()),
+                _ => self.reps = None,
+            }
+        }
+    }
+}
+
 /// A field's non-empty repetitions, as values.
 fn repetitions<'a>(field: crate::er7::Field<'a>) -> impl Iterator<Item = V<'a>> {
     field.repetitions().filter(|r| !r.is_empty()).map(V::Rep)
@@ -356,17 +403,34 @@ impl<'a> Split<'a> {
     /// Splits `item` (a repetition) into its first `upto` components
     /// (at most [`SPLIT_MAX`]); any other value is not split.
     pub fn new(item: &V<'a>, upto: usize) -> Split<'a> {
+        match item {
+            V::Rep(r) => Split::of_rep(*r, upto),
+            _ => Split {
+                item: item.clone(),
+                ends: [0; SPLIT_MAX],
+                found: 0,
+                complete: false,
+            },
+        }
+    }
+
+    /// [`Split::new`] of a repetition.
+    #[inline]
+    fn of_rep(r: crate::er7::Repetition<'a>, upto: usize) -> Split<'a> {
         let mut ends = [0u32; SPLIT_MAX];
-        let (found, complete) = match item {
-            V::Rep(r) => r.component_ends(ends.get_mut(..upto.min(SPLIT_MAX)).unwrap_or_default()),
-            _ => (0, false),
-        };
+        let (found, complete) =
+            r.component_ends(ends.get_mut(..upto.min(SPLIT_MAX)).unwrap_or_default());
         Split {
-            item: item.clone(),
+            item: V::Rep(r),
             ends,
             found,
             complete,
         }
+    }
+
+    /// The item split.
+    pub fn item(&self) -> &V<'a> {
+        &self.item
     }
 
     /// Component `n` of the item, when valued or the HL7 null: the one
