@@ -385,12 +385,42 @@ proptest! {
         same(&TEXTS, "texts", texts::texts_with, message.as_bytes(), &options(true))?;
     }
 
+    /// A map of several segment sources, run on its own: each source the
+    /// first segment of its id.
+    #[test]
+    fn generated_multi_source_entry_equals_the_interpreter(message in pid_message()) {
+        same(&TEXTS, "visit_of", texts::visit_of_with, message.as_bytes(), &options(true))?;
+    }
+
     /// Session records with fields present, absent, of the wrong type or
     /// outside their enumeration.
     #[test]
     fn generated_session_equals_the_interpreter(record in session_record()) {
         same(&SESSION, "session_encounter", session::session_encounter_with, record.as_bytes(), &options(true))?;
     }
+}
+
+/// A map of three segment sources run on its own reads each from the
+/// first segment of its id: the class from PV1-2, the identifiers from
+/// PID-3, the id from MSH-10 and PID-3.
+#[test]
+fn a_multi_source_entry_reads_every_source() {
+    let message = adt_with_pid(&["1".to_owned(), String::new(), "K1^^^H&x^MR~K2".to_owned()]);
+    let mut out = Vec::new();
+    texts::visit_of_with(message.as_bytes(), &mut out, &options(true)).unwrap();
+    let id = ferry_runtime::id::resource_id("Encounter", &["1|K1"]).unwrap();
+    let expected = format!(
+        r#"{{"resourceType":"Encounter","id":"{id}","status":"in-progress","class":{{"system":"http://terminology.hl7.org/CodeSystem/v2-0004","code":"I"}},"identifier":[{{"value":"K1"}},{{"value":"K2"}}]}}"#
+    );
+    assert_eq!(String::from_utf8(out).unwrap(), expected);
+    same(
+        &TEXTS,
+        "visit_of",
+        texts::visit_of_with,
+        message.as_bytes(),
+        &options(true),
+    )
+    .unwrap();
 }
 
 /// The streamed `visit` map, read back: the three `identifier[]` rules fill

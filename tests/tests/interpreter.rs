@@ -130,3 +130,37 @@ fn objects_made_by_dotted_targets_hold_their_required_elements() {
     let out = convert(DOTTED, "b", second, None).unwrap();
     assert_eq!(out["entry"][1]["fullUrl"], "urn:x:7");
 }
+
+/// A map run on its own reads its one source, or, of several sources,
+/// each the first segment of its id; several sources that are not all
+/// segments cannot be read on their own, and every message is rejected
+/// saying so, not converted with sources left empty.
+#[test]
+fn a_map_of_several_sources_runs_on_its_own_only_over_segments() {
+    let spec = r#"use hl7v2 "2.5.1"
+use fhir "R4"
+
+map segments: PV1, MSH -> Encounter {
+  status = "finished"
+  class.code = PV1-2
+  identifier[] {
+    value = MSH-10
+  }
+}
+
+map mixed: PV1, ADT_A01 -> Encounter {
+  status = "finished"
+  class.code = PV1-2
+}
+"#;
+    let converted = convert(spec, "segments", &adt(), None).unwrap();
+    assert_eq!(converted["class"]["code"], "O");
+    assert_eq!(converted["identifier"][0]["value"], "1");
+    let rejected = convert(spec, "mixed", &adt(), None).unwrap_err();
+    assert!(
+        rejected.starts_with(
+            "NO-SOURCE a map of several sources runs on its own only when every source is a segment"
+        ),
+        "{rejected}"
+    );
+}

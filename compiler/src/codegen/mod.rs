@@ -373,8 +373,8 @@ impl<'p> Gen<'p> {
                 })
             }
         };
-        Ok(match map.sources.first() {
-            Some(SourcePlan::Message(structure)) => {
+        Ok(match map.entry_sources() {
+            Some(EntrySources::One(SourcePlan::Message(structure))) => {
                 let s_name = structure.name();
                 let s_ident = structure_ident(s_name)?;
                 let group = run(
@@ -393,7 +393,7 @@ impl<'p> Gen<'p> {
                     }),
                 )
             }
-            Some(SourcePlan::Segment(id)) => {
+            Some(EntrySources::One(SourcePlan::Segment(id))) => {
                 let id = id.as_str();
                 let segment = run(
                     quote! { &segments },
@@ -410,7 +410,24 @@ impl<'p> Gen<'p> {
                     }),
                 )
             }
-            Some(SourcePlan::Fhir(kind) | SourcePlan::Record(kind)) => {
+            Some(EntrySources::Segments(ids)) => {
+                let segment = run(
+                    quote! { &segments },
+                    quote! { #(::ferry_runtime::rt::first_segment(&segments, #ids)),* },
+                );
+                let doc = format!(
+                    " Map `{shown}`: the first {} segments of one HL7 v2 message (ER7) → FHIR {target} JSON, appended to `out`.",
+                    ids.join(", ")
+                );
+                entries(
+                    &doc,
+                    hl7(quote! {
+                        let tree = ::ferry_runtime::rt::Tree::default();
+                        #segment
+                    }),
+                )
+            }
+            Some(EntrySources::One(SourcePlan::Fhir(kind) | SourcePlan::Record(kind))) => {
                 let what = match map.sources.first() {
                     Some(SourcePlan::Fhir(_)) => "FHIR",
                     _ => "record",
@@ -444,8 +461,9 @@ impl<'p> Gen<'p> {
                     }
                 }
             }
-            // A map of a segment group runs only when another map calls it.
-            Some(SourcePlan::Group(..)) | None => TokenStream::new(),
+            // A map of a segment group, or of several sources that are not
+            // all segments, runs only when another map calls it.
+            Some(EntrySources::One(SourcePlan::Group(..))) | None => TokenStream::new(),
         })
     }
 

@@ -98,8 +98,8 @@ impl Converter for Interpreter<'_> {
             ));
         };
         let zone = self.options.time_zone.as_ref();
-        match map.sources.first() {
-            Some(SourcePlan::Message(structure)) => rt::with_index(|index| {
+        match map.entry_sources() {
+            Some(EntrySources::One(SourcePlan::Message(structure))) => rt::with_index(|index| {
                 let message = index
                     .parse_numbered(document.bytes, Some(document.ordinal))
                     .map_err(Rejection::from)?;
@@ -119,36 +119,58 @@ impl Converter for Interpreter<'_> {
                 rt::emit(out, &run.cx, root);
                 R::Ok(())
             })?,
-            Some(SourcePlan::Segment(id)) => rt::with_index(|index| {
-                let message = index
-                    .parse_numbered(document.bytes, Some(document.ordinal))
-                    .map_err(Rejection::from)?;
-                let segments = rt::segments(&message);
-                let tree = rt::Tree::default();
-                let run = Run::new(
-                    self.program,
-                    Ctx::new(&segments, &tree, document.ordinal, zone),
-                );
-                let source = rt::first_segment(&segments, id);
-                let root = run.map(map, smallvec::smallvec![source])?;
-                rt::emit(out, &run.cx, root);
-                R::Ok(())
-            })?,
-            Some(SourcePlan::Fhir(_) | SourcePlan::Record(_)) => {
+            Some(
+                sources @ (EntrySources::One(SourcePlan::Segment(_)) | EntrySources::Segments(_)),
+            ) => {
+                let ids = match sources {
+                    EntrySources::One(SourcePlan::Segment(id)) => vec![id.as_str()],
+                    EntrySources::Segments(ids) => ids,
+                    EntrySources::One(_) => Vec::new(),
+                };
+                rt::with_index(|index| {
+                    let message = index
+                        .parse_numbered(document.bytes, Some(document.ordinal))
+                        .map_err(Rejection::from)?;
+                    let segments = rt::segments(&message);
+                    let tree = rt::Tree::default();
+                    let run = Run::new(
+                        self.program,
+                        Ctx::new(&segments, &tree, document.ordinal, zone),
+                    );
+                    // Each source is the first segment of its id.
+                    let sources = ids
+                        .iter()
+                        .map(|id| rt::first_segment(&segments, id))
+                        .collect();
+                    let root = run.map(map, sources)?;
+                    rt::emit(out, &run.cx, root);
+                    R::Ok(())
+                })?
+            }
+            Some(EntrySources::One(SourcePlan::Fhir(_) | SourcePlan::Record(_))) => {
                 let value = rt::read_json(document.bytes, document.ordinal)?;
                 let tree = rt::Tree::default();
                 let run = Run::new(self.program, Ctx::new(&[], &tree, document.ordinal, zone));
                 let root = run.map(map, smallvec::smallvec![rt::one(V::Json(&value))])?;
                 rt::emit(out, &run.cx, root);
             }
-            Some(SourcePlan::Group(..)) => {
+            Some(EntrySources::One(SourcePlan::Group(..))) => {
                 return Err(Rejection::new(
                     "NO-SOURCE",
                     here(),
                     "a map that reads a segment group runs only when another map calls it",
                 ));
             }
-            None => return Err(Rejection::new("NO-SOURCE", here(), "the map has no source")),
+            None if map.sources.is_empty() => {
+                return Err(Rejection::new("NO-SOURCE", here(), "the map has no source"));
+            }
+            None => {
+                return Err(Rejection::new(
+                    "NO-SOURCE",
+                    here(),
+                    "a map of several sources runs on its own only when every source is a segment (each is then the first of its id); else another map must call it",
+                ));
+            }
         }
         Ok(())
     }

@@ -147,6 +147,39 @@ pub struct MapPlan {
     pub slots: u32,
 }
 
+impl MapPlan {
+    /// What the map reads when it runs on its own (as an entry, not
+    /// called by another map). A map of one source reads the input as that
+    /// source (a segment group cannot be read on its own: the entries
+    /// reject it); a map of several reads one message, each source the
+    /// first segment of its id (`encounter: PV1, PID, MSH`), so several
+    /// sources run on their own only when every one is a segment: `None`
+    /// otherwise, and for a map of no source.
+    pub fn entry_sources(&self) -> Option<EntrySources<'_>> {
+        match self.sources.as_slice() {
+            [] => None,
+            [one] => Some(EntrySources::One(one)),
+            many => many
+                .iter()
+                .map(|s| match s {
+                    SourcePlan::Segment(id) => Some(id.as_str()),
+                    _ => None,
+                })
+                .collect::<Option<Vec<_>>>()
+                .map(EntrySources::Segments),
+        }
+    }
+}
+
+/// What an entry map reads ([`MapPlan::entry_sources`]).
+#[derive(Debug)]
+pub enum EntrySources<'m> {
+    /// The whole input, as the map's one source.
+    One(&'m SourcePlan),
+    /// One HL7 v2 message, each source the first segment of its id.
+    Segments(Vec<&'m str>),
+}
+
 impl SourcePlan {
     /// What a map's source type name is, in this order: a record of the
     /// file, an HL7 v2 message structure, segment or segment group, a FHIR
