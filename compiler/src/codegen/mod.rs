@@ -1393,15 +1393,17 @@ fn each_loop(
     split: Option<(Ident, usize)>,
     body: &TokenStream,
 ) -> TokenStream {
-    // A split binding walks the field's present repetitions already split
-    // (`rt::iter_split`): the same items as `iter_field` then `present`.
+    // A split binding walks the field's present repetitions as
+    // repetitions (`rt::iter_present_reps`: the items of `iter_field` then
+    // `present`), each split where it is bound.
     if let Some((sp, upto)) = &split
         && let Some((input, n)) = &source.field
     {
         let bind = mentions(body, slot)
             .then(|| quote! { #slot = ::ferry_runtime::rt::one(#sp.item().clone()); });
         return quote! {
-            for #sp in ::ferry_runtime::rt::iter_split(#input, #n, #upto) {
+            for #item in ::ferry_runtime::rt::iter_present_reps(#input, #n) {
+                let #sp = ::ferry_runtime::rt::Split::of_rep(#item, #upto);
                 #bind
                 derived += #body;
             }
@@ -1622,7 +1624,7 @@ map p: PID -> Patient {
             .program;
         let code = generate_unformatted(&program, "p.ferry").unwrap();
         let copies = code.matches(":: one (sp").count();
-        let splits = code.matches(":: iter_split (").count();
+        let splits = code.matches("Split :: of_rep (item").count();
         // Both loops split their binding, in the streamed and the built
         // map; only the names' binding is copied (`count` reads it whole).
         assert!(splits >= 2, "{code}");

@@ -307,42 +307,41 @@ impl<'a> Iterator for FieldReps<'_, 'a> {
     }
 }
 
-/// The present repetitions of the segments' field `n` (those an `each`
-/// over the field binds: [`iter_field`]'s, the HL7 null left out), each
-/// split into its first `upto` components ([`Split::new`]), one at a time.
-pub fn iter_split<'v, 'a: 'v>(
+/// The present repetitions of the segments' field `n`: those an `each`
+/// over the field binds ([`iter_field`]'s, the HL7 null left out), one at
+/// a time, as repetitions, not values. The loop splits each
+/// ([`Split::of_rep`]) in its own frame: a split is too large to be
+/// handed out of an iterator without a copy.
+pub fn iter_present_reps<'v, 'a: 'v>(
     values: &'v [V<'a>],
     n: usize,
-    upto: usize,
-) -> impl Iterator<Item = Split<'a>> + 'v {
-    SplitReps {
+) -> impl Iterator<Item = crate::er7::Repetition<'a>> + 'v {
+    PresentReps {
         values: values.iter(),
         n,
-        upto,
         reps: None,
     }
 }
 
-/// [`iter_split`]'s iterator: [`FieldReps`] without making each
-/// repetition a value and copying it into its split.
-struct SplitReps<'v, 'a> {
+/// [`iter_present_reps`]'s iterator: [`FieldReps`] without making each
+/// repetition a value.
+struct PresentReps<'v, 'a> {
     values: std::slice::Iter<'v, V<'a>>,
     n: usize,
-    upto: usize,
     reps: Option<crate::er7::Reps<'a>>,
 }
 
-impl<'a> Iterator for SplitReps<'_, 'a> {
-    type Item = Split<'a>;
+impl<'a> Iterator for PresentReps<'_, 'a> {
+    type Item = crate::er7::Repetition<'a>;
 
     #[inline]
-    fn next(&mut self) -> Option<Split<'a>> {
+    fn next(&mut self) -> Option<crate::er7::Repetition<'a>> {
         loop {
             if let Some(reps) = &mut self.reps {
                 for r in reps.by_ref() {
                     // `present(&V::Rep(r))`.
                     if r.is_valued() {
-                        return Some(Split::of_rep(r, self.upto));
+                        return Some(r);
                     }
                 }
             }
@@ -416,7 +415,7 @@ impl<'a> Split<'a> {
 
     /// [`Split::new`] of a repetition.
     #[inline]
-    fn of_rep(r: crate::er7::Repetition<'a>, upto: usize) -> Split<'a> {
+    pub fn of_rep(r: crate::er7::Repetition<'a>, upto: usize) -> Split<'a> {
         let mut ends = [0u32; SPLIT_MAX];
         let (found, complete) =
             r.component_ends(ends.get_mut(..upto.min(SPLIT_MAX)).unwrap_or_default());
