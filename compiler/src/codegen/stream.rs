@@ -830,6 +830,17 @@ impl Gen<'_> {
                     }
                 }
             }
+            // A binding or a source (a shared argument): read in place.
+            Expr::Slot(_) | Expr::Source(_) => {
+                let values = self.expr_ref(e, 0)?;
+                quote! {
+                    if let ::std::option::Option::Some(t) =
+                        ::ferry_runtime::rt::first_present_text(#values)
+                    {
+                        sink.push_str(&t);
+                    }
+                }
+            }
             other => {
                 if let Some(first) = self.first_present(other, 0)? {
                     return Ok(quote! {
