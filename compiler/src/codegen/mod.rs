@@ -827,19 +827,24 @@ impl<'p> Gen<'p> {
     /// `rt::first_value` finds on the path (`Split::component`,
     /// `Split::component_sub`). `None` for any other path.
     fn split_value(&self, base: &Expr, navs: &[Nav]) -> Option<TokenStream> {
+        Some(match self.split_sub(base, navs)? {
+            (sp, n, None) => quote! { #sp.component(#n) },
+            (sp, n, Some(k)) => quote! { #sp.component_sub(#n, #k) },
+        })
+    }
+
+    /// When `base` is a split binding and the path is one of its
+    /// components or a subcomponent of one: the split's name, the
+    /// component's number and the subcomponent's.
+    fn split_sub(&self, base: &Expr, navs: &[Nav]) -> Option<(Ident, usize, Option<usize>)> {
         let (sp, n, rest) = self.split_head(base, navs)?;
-        match rest.as_slice() {
-            [] => Some(quote! { #sp.component(#n) }),
-            [Nav::Component(k)] => {
-                let k = *k as usize;
-                Some(quote! { #sp.component_sub(#n, #k) })
-            }
-            [Nav::Components(ks)] if ks.len() == 1 => {
-                let k = ks[0];
-                Some(quote! { #sp.component_sub(#n, #k) })
-            }
-            _ => None,
-        }
+        let k = match rest.as_slice() {
+            [] => None,
+            [Nav::Component(k)] => Some(*k as usize),
+            [Nav::Components(ks)] if ks.len() == 1 => Some(ks[0]),
+            _ => return None,
+        };
+        Some((sp, n, k))
     }
 
     /// The text `member = path` writes, read straight from a split
@@ -847,19 +852,10 @@ impl<'p> Gen<'p> {
     /// subcomponent of one (`cx.5`, `xpn.1.1`): `Split::text` and
     /// `Split::text_sub` find what `rt::first_text` would.
     fn split_text(&self, base: &Expr, navs: &[Nav]) -> Option<TokenStream> {
-        let (sp, n, rest) = self.split_head(base, navs)?;
-        match rest.as_slice() {
-            [] => Some(quote! { #sp.text(#n) }),
-            [Nav::Component(k)] => {
-                let k = *k as usize;
-                Some(quote! { #sp.text_sub(#n, #k) })
-            }
-            [Nav::Components(ks)] if ks.len() == 1 => {
-                let k = ks[0];
-                Some(quote! { #sp.text_sub(#n, #k) })
-            }
-            _ => None,
-        }
+        Some(match self.split_sub(base, navs)? {
+            (sp, n, None) => quote! { #sp.text(#n) },
+            (sp, n, Some(k)) => quote! { #sp.text_sub(#n, #k) },
+        })
     }
 
     /// When `base` is a split binding and the path starts with a component:

@@ -271,40 +271,12 @@ pub fn nav_field<'a>(values: &[V<'a>], n: usize) -> Vals<'a> {
 /// The repetitions [`nav_field`] collects, one at a time: an `each` over a
 /// field walks them without building the list.
 pub fn iter_field<'v, 'a: 'v>(values: &'v [V<'a>], n: usize) -> impl Iterator<Item = V<'a>> + 'v {
-    FieldReps {
+    FieldReps::<false> {
         values: values.iter(),
         n,
         reps: None,
     }
-}
-
-/// [`iter_field`]'s iterator: the segments' field `n`, repetition by
-/// repetition, empty ones left out.
-struct FieldReps<'v, 'a> {
-    values: std::slice::Iter<'v, V<'a>>,
-    n: usize,
-    reps: Option<crate::er7::Reps<'a>>,
-}
-
-impl<'a> Iterator for FieldReps<'_, 'a> {
-    type Item = V<'a>;
-
-    #[inline]
-    fn next(&mut self) -> Option<V<'a>> {
-        loop {
-            if let Some(reps) = &mut self.reps {
-                for r in reps.by_ref() {
-                    if !r.is_empty() {
-                        return Some(V::Rep(r));
-                    }
-                }
-            }
-            match self.values.next()? {
-                V::Segment(s) => self.reps = Some(s.field(self.n).rep_iter()),
-                _ => self.reps = None,
-            }
-        }
-    }
+    .map(V::Rep)
 }
 
 /// The present repetitions of the segments' field `n`: those an `each`
@@ -316,22 +288,23 @@ pub fn iter_present_reps<'v, 'a: 'v>(
     values: &'v [V<'a>],
     n: usize,
 ) -> impl Iterator<Item = crate::er7::Repetition<'a>> + 'v {
-    PresentReps {
+    FieldReps::<true> {
         values: values.iter(),
         n,
         reps: None,
     }
 }
 
-/// [`iter_present_reps`]'s iterator: [`FieldReps`] without making each
-/// repetition a value.
-struct PresentReps<'v, 'a> {
+/// The iterator of [`iter_field`] and [`iter_present_reps`]: the segments'
+/// field `n`, repetition by repetition, empty ones left out, and with
+/// `VALUED` the HL7 null too (`present(&V::Rep(r))`).
+struct FieldReps<'v, 'a, const VALUED: bool> {
     values: std::slice::Iter<'v, V<'a>>,
     n: usize,
     reps: Option<crate::er7::Reps<'a>>,
 }
 
-impl<'a> Iterator for PresentReps<'_, 'a> {
+impl<'a, const VALUED: bool> Iterator for FieldReps<'_, 'a, VALUED> {
     type Item = crate::er7::Repetition<'a>;
 
     #[inline]
@@ -339,8 +312,8 @@ impl<'a> Iterator for PresentReps<'_, 'a> {
         loop {
             if let Some(reps) = &mut self.reps {
                 for r in reps.by_ref() {
-                    // `present(&V::Rep(r))`.
-                    if r.is_valued() {
+                    let kept = if VALUED { r.is_valued() } else { !r.is_empty() };
+                    if kept {
                         return Some(r);
                     }
                 }
