@@ -614,6 +614,24 @@ pub fn dtm_from_fhir(text: &str) -> Result<TemporalText, ConvertError> {
 mod time_tests {
     use super::*;
 
+    /// The digits pushed are the value's last `width` decimal digits,
+    /// zero-padded, for every width and sign the writers use and more.
+    #[test]
+    fn numbers_are_pushed_as_their_last_digits() {
+        for width in 1..=5u32 {
+            for value in (-9999i16..=9999)
+                .step_by(7)
+                .chain([0, 9, 10, 99, 100, 9999])
+            {
+                let mut out = TemporalText::new();
+                out.push_num(value, width);
+                let digits = u32::from(value.unsigned_abs()) % 10u32.pow(width);
+                let expected = format!("{digits:0w$}", w = width as usize);
+                assert_eq!(out.as_str(), expected, "{value} in {width}");
+            }
+        }
+    }
+
     #[test]
     fn tm_becomes_fhir_time() {
         assert_eq!(time("1230").unwrap().as_str(), "12:30:00");
