@@ -754,7 +754,8 @@ impl<'p> Gen<'p> {
     }
 
     /// The items an `each` walks: the repetitions of a field one at a time
-    /// (owned values: `true`), anything else from its list.
+    /// (owned values, with the field: [`EachSource::field`]), anything else
+    /// from its list.
     fn each_source(&mut self, source: &Expr) -> Result<EachSource, CodegenError> {
         if let Expr::Nav(base, navs) = source
             && let Some((Nav::Field(n), init)) = navs.split_last()
@@ -1372,8 +1373,6 @@ fn sum(ops: &[TokenStream]) -> TokenStream {
     }}
 }
 
-/// The loop of an `each`: `body` (adding to `derived`) once per present
-/// item of `source`, bound to `slot`; `owned` items are borrowed first.
 /// What an `each` walks ([`Gen::each_source`]): its items, and for a
 /// field's repetitions (owned items, walked one at a time) the values
 /// holding the field and its number.
@@ -1382,6 +1381,9 @@ struct EachSource {
     field: Option<(TokenStream, usize)>,
 }
 
+/// The loop of an `each`: `body` (adding to `derived`) once per present
+/// item of `source`, bound to `slot` (and to its split, when it has one);
+/// a field's repetitions are owned items, borrowed first.
 fn each_loop(
     item: &Ident,
     source: &EachSource,
