@@ -374,7 +374,7 @@ impl<'p> Gen<'p> {
             }
         };
         Ok(match map.entry_sources() {
-            Some(EntrySources::One(SourcePlan::Message(structure))) => {
+            Some(EntrySources::Message(structure)) => {
                 let s_name = structure.name();
                 let s_ident = structure_ident(s_name)?;
                 let group = run(
@@ -393,32 +393,20 @@ impl<'p> Gen<'p> {
                     }),
                 )
             }
-            Some(EntrySources::One(SourcePlan::Segment(id))) => {
-                let id = id.as_str();
-                let segment = run(
-                    quote! { &segments },
-                    quote! { ::ferry_runtime::rt::first_segment(&segments, #id) },
-                );
-                let doc = format!(
-                    " Map `{shown}`: the first {id} segment of one HL7 v2 message (ER7) → FHIR {target} JSON, appended to `out`."
-                );
-                entries(
-                    &doc,
-                    hl7(quote! {
-                        let tree = ::ferry_runtime::rt::Tree::default();
-                        #segment
-                    }),
-                )
-            }
             Some(EntrySources::Segments(ids)) => {
                 let segment = run(
                     quote! { &segments },
                     quote! { #(::ferry_runtime::rt::first_segment(&segments, #ids)),* },
                 );
-                let doc = format!(
-                    " Map `{shown}`: the first {} segments of one HL7 v2 message (ER7) → FHIR {target} JSON, appended to `out`.",
-                    ids.join(", ")
-                );
+                let doc = match ids.as_slice() {
+                    [id] => format!(
+                        " Map `{shown}`: the first {id} segment of one HL7 v2 message (ER7) → FHIR {target} JSON, appended to `out`."
+                    ),
+                    _ => format!(
+                        " Map `{shown}`: the first {} segments of one HL7 v2 message (ER7) → FHIR {target} JSON, appended to `out`.",
+                        ids.join(", ")
+                    ),
+                };
                 entries(
                     &doc,
                     hl7(quote! {
@@ -427,11 +415,8 @@ impl<'p> Gen<'p> {
                     }),
                 )
             }
-            Some(EntrySources::One(SourcePlan::Fhir(kind) | SourcePlan::Record(kind))) => {
-                let what = match map.sources.first() {
-                    Some(SourcePlan::Fhir(_)) => "FHIR",
-                    _ => "record",
-                };
+            Some(EntrySources::Json { kind, fhir }) => {
+                let what = if fhir { "FHIR" } else { "record" };
                 let doc = format!(
                     " Map `{shown}`: one {what} {kind} JSON document → FHIR {target} JSON, appended to `out`."
                 );
@@ -463,7 +448,7 @@ impl<'p> Gen<'p> {
             }
             // A map of a segment group, or of several sources that are not
             // all segments, runs only when another map calls it.
-            Some(EntrySources::One(SourcePlan::Group(..))) | None => TokenStream::new(),
+            Some(EntrySources::Group) | None => TokenStream::new(),
         })
     }
 

@@ -99,7 +99,7 @@ impl Converter for Interpreter<'_> {
         };
         let zone = self.options.time_zone.as_ref();
         match map.entry_sources() {
-            Some(EntrySources::One(SourcePlan::Message(structure))) => rt::with_index(|index| {
+            Some(EntrySources::Message(structure)) => rt::with_index(|index| {
                 let message = index
                     .parse_numbered(document.bytes, Some(document.ordinal))
                     .map_err(Rejection::from)?;
@@ -119,14 +119,7 @@ impl Converter for Interpreter<'_> {
                 rt::emit(out, &run.cx, root);
                 R::Ok(())
             })?,
-            Some(
-                sources @ (EntrySources::One(SourcePlan::Segment(_)) | EntrySources::Segments(_)),
-            ) => {
-                let ids = match sources {
-                    EntrySources::One(SourcePlan::Segment(id)) => vec![id.as_str()],
-                    EntrySources::Segments(ids) => ids,
-                    EntrySources::One(_) => Vec::new(),
-                };
+            Some(EntrySources::Segments(ids)) => {
                 rt::with_index(|index| {
                     let message = index
                         .parse_numbered(document.bytes, Some(document.ordinal))
@@ -147,14 +140,14 @@ impl Converter for Interpreter<'_> {
                     R::Ok(())
                 })?
             }
-            Some(EntrySources::One(SourcePlan::Fhir(_) | SourcePlan::Record(_))) => {
+            Some(EntrySources::Json { .. }) => {
                 let value = rt::read_json(document.bytes, document.ordinal)?;
                 let tree = rt::Tree::default();
                 let run = Run::new(self.program, Ctx::new(&[], &tree, document.ordinal, zone));
                 let root = run.map(map, smallvec::smallvec![rt::one(V::Json(&value))])?;
                 rt::emit(out, &run.cx, root);
             }
-            Some(EntrySources::One(SourcePlan::Group(..))) => {
+            Some(EntrySources::Group) => {
                 return Err(Rejection::new(
                     "NO-SOURCE",
                     here(),

@@ -149,24 +149,29 @@ pub struct MapPlan {
 
 impl MapPlan {
     /// What the map reads when it runs on its own (as an entry, not
-    /// called by another map). A map of one source reads the input as that
-    /// source (a segment group cannot be read on its own: the entries
-    /// reject it); a map of several reads one message, each source the
-    /// first segment of its id (`encounter: PV1, PID, MSH`), so several
-    /// sources run on their own only when every one is a segment: `None`
-    /// otherwise, and for a map of no source.
+    /// called by another map). A map of segments (`patient: PID`,
+    /// `encounter: PV1, PID, MSH`) reads one message, each source the
+    /// first segment of its id; a map of one other source reads the input
+    /// as that source (a segment group cannot be read on its own: the
+    /// entries reject it). Several sources run on their own only when every
+    /// one is a segment: `None` otherwise, and for a map of no source.
     pub fn entry_sources(&self) -> Option<EntrySources<'_>> {
-        match self.sources.as_slice() {
-            [] => None,
-            [one] => Some(EntrySources::One(one)),
-            many => many
-                .iter()
-                .map(|s| match s {
-                    SourcePlan::Segment(id) => Some(id.as_str()),
-                    _ => None,
-                })
-                .collect::<Option<Vec<_>>>()
-                .map(EntrySources::Segments),
+        let segments = self
+            .sources
+            .iter()
+            .map(|s| match s {
+                SourcePlan::Segment(id) => Some(id.as_str()),
+                _ => None,
+            })
+            .collect::<Option<Vec<_>>>();
+        match (self.sources.as_slice(), segments) {
+            ([], _) => None,
+            (_, Some(ids)) => Some(EntrySources::Segments(ids)),
+            ([SourcePlan::Message(s)], None) => Some(EntrySources::Message(s)),
+            ([SourcePlan::Fhir(kind)], None) => Some(EntrySources::Json { kind, fhir: true }),
+            ([SourcePlan::Record(kind)], None) => Some(EntrySources::Json { kind, fhir: false }),
+            ([SourcePlan::Group(..)], None) => Some(EntrySources::Group),
+            (_, None) => None,
         }
     }
 }
@@ -174,10 +179,14 @@ impl MapPlan {
 /// What an entry map reads ([`MapPlan::entry_sources`]).
 #[derive(Debug)]
 pub enum EntrySources<'m> {
-    /// The whole input, as the map's one source.
-    One(&'m SourcePlan),
+    /// One HL7 v2 message of this structure.
+    Message(&'static Structure),
     /// One HL7 v2 message, each source the first segment of its id.
     Segments(Vec<&'m str>),
+    /// One JSON document: a FHIR resource or datatype, or a record.
+    Json { kind: &'m str, fhir: bool },
+    /// A segment group, which is not read on its own.
+    Group,
 }
 
 impl SourcePlan {
