@@ -1,9 +1,10 @@
 //! The generated transformers (compiled from every spec in `specs/` by this
 //! crate's `build.rs`, through `ferry_compiler::Build`) against the
-//! interpreter: on every shared sample, on the spec examples, and on
-//! messages generated from the message structures, the generated code
-//! writes the interpreter's bytes, or rejects with the interpreter's
-//! rejection (code, location, reason and value).
+//! interpreter: on every shared sample, on the spec examples, on those
+//! real messages damaged as feeds damage them or sent with other
+//! delimiters, and on messages generated from the message structures, the
+//! generated code writes the interpreter's bytes, or rejects with the
+//! interpreter's rejection (code, location, reason and value).
 // Test code: a failed unwrap is a failed test.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 // `Rejection` is the error of the interface under test.
@@ -243,6 +244,227 @@ fn generated_code_matches_the_interpreter_on_every_shared_er7_sample() {
     // One message per file; the 26 ADT/ORU conversions of the tests above,
     // and the two ADT^A13 samples (A13 uses the ADT_A01 structure).
     assert_eq!((messages, converted), (178, 28));
+}
+
+// ------------------------------------------------- real samples, damaged
+
+/// The real ADT and ORU messages: the spec examples, and the shared
+/// samples where they are present.
+static REAL_MESSAGES: LazyLock<Vec<Vec<u8>>> = LazyLock::new(|| {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("specs/hl7v2/examples"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "hl7"))
+        .collect();
+    files.sort();
+    files.extend(samples(&["ADT_A01", "ADT_A04", "ADT_A08", "ORU_R01"]));
+    let mut messages = Vec::new();
+    for file in files {
+        let bytes = std::fs::read(&file).unwrap();
+        for message in ferry_runtime::er7::split_messages(&bytes) {
+            messages.push(message.unwrap().bytes.to_vec());
+        }
+    }
+    messages
+});
+
+/// One way a feed damages a message: a byte dropped, doubled or changed
+/// (often into a delimiter, the escape character or a line end), a run of
+/// bytes cut, a segment lost, repeated or moved. Positions are taken
+/// modulo the message's length or segment count.
+#[derive(Debug, Clone)]
+enum Damage {
+    Cut { at: usize, len: usize },
+    Insert { at: usize, byte: u8 },
+    Replace { at: usize, byte: u8 },
+    DropSegment(usize),
+    RepeatSegment(usize),
+    SwapSegments(usize, usize),
+}
+
+fn damage() -> impl Strategy<Value = Damage> {
+    // Bytes that mean something in ER7 and in the maps' conditions, and
+    // now and then any byte.
+    let byte = prop_oneof![
+        4 => proptest::sample::select(b"|^~\\&\r\nEFSTRX.0123456789MRI \"".to_vec()),
+        1 => any::<u8>(),
+    ];
+    prop_oneof![
+        (any::<usize>(), 1..40usize).prop_map(|(at, len)| Damage::Cut { at, len }),
+        (any::<usize>(), byte.clone()).prop_map(|(at, byte)| Damage::Insert { at, byte }),
+        (any::<usize>(), byte).prop_map(|(at, byte)| Damage::Replace { at, byte }),
+        any::<usize>().prop_map(Damage::DropSegment),
+        any::<usize>().prop_map(Damage::RepeatSegment),
+        (any::<usize>(), any::<usize>()).prop_map(|(a, b)| Damage::SwapSegments(a, b)),
+    ]
+}
+
+fn apply(message: &mut Vec<u8>, damage: &Damage) {
+    let len = message.len().max(1);
+    match *damage {
+        Damage::Cut { at, len: n } => {
+            let at = at % len;
+            let end = (at + n).min(message.len());
+            message.drain(at.min(end)..end);
+        }
+        Damage::Insert { at, byte } => message.insert(at % (message.len() + 1), byte),
+        Damage::Replace { at, byte } => {
+            if let Some(b) = message.get_mut(at % len) {
+                *b = byte;
+            }
+        }
+        Damage::DropSegment(_) | Damage::RepeatSegment(_) | Damage::SwapSegments(..) => {
+            let mut segments: Vec<Vec<u8>> =
+                message.split(|&b| b == b'\r').map(<[u8]>::to_vec).collect();
+            let n = segments.len();
+            match *damage {
+                Damage::DropSegment(i) => {
+                    segments.remove(i % n);
+                }
+                Damage::RepeatSegment(i) => {
+                    let copy = segments[i % n].clone();
+                    segments.insert(i % n, copy);
+                }
+                Damage::SwapSegments(a, b) => segments.swap(a % n, b % n),
+                _ => {}
+            }
+            *message = segments.join(&b'\r');
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 600, ..ProptestConfig::default() })]
+
+    /// Real messages damaged as feeds damage them: both transformers give
+    /// the interpreter's bytes or its rejection, and neither panics.
+    #[test]
+    fn generated_code_equals_the_interpreter_on_damaged_real_messages(
+        pick in any::<usize>(),
+        damages in proptest::collection::vec(damage(), 1..5),
+        zone in any::<bool>(),
+    ) {
+        let mut message = REAL_MESSAGES[pick % REAL_MESSAGES.len()].clone();
+        for d in &damages {
+            apply(&mut message, d);
+        }
+        same(&ADT, "adt_a01", adt_a01::adt_a01_with, &message, &options(zone))?;
+        same(&ORU, "oru_r01", oru_r01::oru_r01_with, &message, &options(zone))?;
+    }
+}
+
+/// `message` with its delimiters (MSH-1 and MSH-2) replaced everywhere by
+/// the first bytes of `fresh` that it does not hold; `None` when it holds
+/// escape sequences (they would read as the new delimiters) or too few
+/// fresh bytes are left.
+fn redelimit(message: &[u8], fresh: &[u8]) -> Option<Vec<u8>> {
+    let header = message.strip_prefix(b"MSH")?;
+    let field = *header.first()?;
+    let encoding: Vec<u8> = header[1..]
+        .iter()
+        .take_while(|&&b| b != field && b != b'\r')
+        .copied()
+        .collect();
+    let escape = *encoding.get(2)?;
+    let body = &header[1 + encoding.len()..];
+    if body.contains(&escape) {
+        return None;
+    }
+    let old: Vec<u8> = std::iter::once(field).chain(encoding).collect();
+    let new: Vec<u8> = fresh
+        .iter()
+        .copied()
+        .filter(|b| !message.contains(b))
+        .take(old.len())
+        .collect();
+    (new.len() == old.len()).then(|| {
+        message
+            .iter()
+            .map(|b| old.iter().position(|o| o == b).map_or(*b, |i| new[i]))
+            .collect()
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    /// A real message sent with other delimiters (declared in MSH-1 and
+    /// MSH-2, as any sender may) converts to the same Bundle, or the same
+    /// rejection, in both executions.
+    #[test]
+    fn other_delimiters_convert_alike(
+        pick in any::<usize>(),
+        fresh in Just(b"!$%*#@;:?=+/<>{}".to_vec()).prop_shuffle(),
+        zone in any::<bool>(),
+    ) {
+        let message = &REAL_MESSAGES[pick % REAL_MESSAGES.len()];
+        let Some(other) = redelimit(message, &fresh) else { return Ok(()) };
+        prop_assert_ne!(&other, message);
+        for (program, map, entry) in [
+            (&*ADT, "adt_a01", adt_a01::adt_a01_with as Entry),
+            (&*ORU, "oru_r01", oru_r01::oru_r01_with as Entry),
+        ] {
+            let original = generate(entry, message, &options(zone));
+            agree(&original, &generate(entry, &other, &options(zone)), ["original", "redelimited"])?;
+            same(program, map, entry, &other, &options(zone))?;
+        }
+    }
+}
+
+/// Most real messages can be sent with other delimiters (those without
+/// escape sequences), so the property above is not vacuous.
+#[test]
+fn most_real_messages_can_be_redelimited() {
+    let fresh = b"!$%*#@;:?=+/<>{}";
+    let redelimited = REAL_MESSAGES
+        .iter()
+        .filter(|m| redelimit(m, fresh).is_some())
+        .count();
+    assert!(
+        redelimited * 2 > REAL_MESSAGES.len(),
+        "{redelimited} of {}",
+        REAL_MESSAGES.len()
+    );
+    // The damage is a real one: the original delimiters are gone.
+    let other = redelimit(&REAL_MESSAGES[0], fresh).unwrap();
+    assert!(
+        other.starts_with(b"MSH!$%*"),
+        "{}",
+        String::from_utf8_lossy(&other[..12])
+    );
+    assert!(!other.contains(&b'|'));
+}
+
+/// The damaged messages are not all rejected at once: enough of them still
+/// convert that the property above compares Bundles, not only rejections.
+#[test]
+fn damaged_real_messages_convert_often_enough() {
+    assert!(
+        REAL_MESSAGES.len() >= 5,
+        "{} real messages",
+        REAL_MESSAGES.len()
+    );
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let strategy = (any::<usize>(), proptest::collection::vec(damage(), 1..5));
+    let (mut converted, mut rejected) = (0, 0);
+    for _ in 0..300 {
+        let (pick, damages) = strategy.new_tree(&mut runner).unwrap().current();
+        let mut message = REAL_MESSAGES[pick % REAL_MESSAGES.len()].clone();
+        for d in &damages {
+            apply(&mut message, d);
+        }
+        for (program, map) in [(&*ADT, "adt_a01"), (&*ORU, "oru_r01")] {
+            match interpret(program, map, &message, &options(true)) {
+                Ok(_) => converted += 1,
+                Err(_) => rejected += 1,
+            }
+        }
+    }
+    // Each message is of one structure, so at least half the runs reject.
+    assert!(
+        converted >= 60,
+        "{converted} converted, {rejected} rejected"
+    );
 }
 
 /// A generated entry point as `ferry run` and `ferry test` drive a
