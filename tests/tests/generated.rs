@@ -268,9 +268,9 @@ static REAL_MESSAGES: LazyLock<Vec<Vec<u8>>> = LazyLock::new(|| {
     messages
 });
 
-/// One way a feed damages a message: a byte dropped, doubled or changed
-/// (often into a delimiter, the escape character or a line end), a run of
-/// bytes cut, a segment lost, repeated or moved. Positions are taken
+/// One way a feed damages a message: a run of bytes cut, a byte inserted
+/// or changed (often into a delimiter, the escape character or a line
+/// end), a segment lost, repeated or moved. Positions are taken
 /// modulo the message's length or segment count.
 #[derive(Debug, Clone)]
 enum Damage {
@@ -354,9 +354,10 @@ proptest! {
 }
 
 /// `message` with its delimiters (MSH-1 and MSH-2) replaced everywhere by
-/// the first bytes of `fresh` that it does not hold; `None` when it holds
-/// escape sequences (they would read as the new delimiters) or too few
-/// fresh bytes are left.
+/// the first bytes of `fresh` that it does not hold; `None` when its
+/// escape character stands anywhere after MSH-2 (an escape sequence such
+/// as `\F\` would read as the new delimiters) or too few fresh bytes are
+/// left.
 fn redelimit(message: &[u8], fresh: &[u8]) -> Option<Vec<u8>> {
     let header = message.strip_prefix(b"MSH")?;
     let field = *header.first()?;
@@ -425,7 +426,7 @@ fn most_real_messages_can_be_redelimited() {
         "{redelimited} of {}",
         REAL_MESSAGES.len()
     );
-    // The damage is a real one: the original delimiters are gone.
+    // The change is a real one: the original delimiters are gone.
     let other = redelimit(&REAL_MESSAGES[0], fresh).unwrap();
     assert!(
         other.starts_with(b"MSH!$%*"),
@@ -436,7 +437,8 @@ fn most_real_messages_can_be_redelimited() {
 }
 
 /// The damaged messages are not all rejected at once: enough of them still
-/// convert that the property above compares Bundles, not only rejections.
+/// convert that `generated_code_equals_the_interpreter_on_damaged_real_messages`
+/// compares Bundles, not only rejections.
 #[test]
 fn damaged_real_messages_convert_often_enough() {
     assert!(
