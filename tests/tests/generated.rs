@@ -251,12 +251,10 @@ fn generated_code_matches_the_interpreter_on_every_shared_er7_sample() {
 /// The real ADT and ORU messages: the spec examples, and the shared
 /// samples where they are present.
 static REAL_MESSAGES: LazyLock<Vec<Vec<u8>>> = LazyLock::new(|| {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(root().join("specs/hl7v2/examples"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "hl7"))
+    let mut files: Vec<PathBuf> = ferry_compiler::run::examples(&root().join("specs/hl7v2"))
+        .into_iter()
+        .map(|example| example.input)
         .collect();
-    files.sort();
     files.extend(samples(&["ADT_A01", "ADT_A04", "ADT_A08", "ORU_R01"]));
     let mut messages = Vec::new();
     for file in files {
@@ -297,6 +295,15 @@ fn damage() -> impl Strategy<Value = Damage> {
         any::<usize>().prop_map(Damage::RepeatSegment),
         (any::<usize>(), any::<usize>()).prop_map(|(a, b)| Damage::SwapSegments(a, b)),
     ]
+}
+
+/// Real message `pick` (modulo their number) with `damages` done to it.
+fn damaged(pick: usize, damages: &[Damage]) -> Vec<u8> {
+    let mut message = REAL_MESSAGES[pick % REAL_MESSAGES.len()].clone();
+    for damage in damages {
+        apply(&mut message, damage);
+    }
+    message
 }
 
 fn apply(message: &mut Vec<u8>, damage: &Damage) {
@@ -344,10 +351,7 @@ proptest! {
         damages in proptest::collection::vec(damage(), 1..5),
         zone in any::<bool>(),
     ) {
-        let mut message = REAL_MESSAGES[pick % REAL_MESSAGES.len()].clone();
-        for d in &damages {
-            apply(&mut message, d);
-        }
+        let message = damaged(pick, &damages);
         same(&ADT, "adt_a01", adt_a01::adt_a01_with, &message, &options(zone))?;
         same(&ORU, "oru_r01", oru_r01::oru_r01_with, &message, &options(zone))?;
     }
@@ -386,6 +390,9 @@ fn redelimit(message: &[u8], fresh: &[u8]) -> Option<Vec<u8>> {
     })
 }
 
+/// Bytes for new delimiters: none of them a delimiter of the real messages.
+const FRESH: &[u8] = b"!$%*#@;:?=+/<>{}";
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
 
@@ -395,7 +402,7 @@ proptest! {
     #[test]
     fn other_delimiters_convert_alike(
         pick in any::<usize>(),
-        fresh in Just(b"!$%*#@;:?=+/<>{}".to_vec()).prop_shuffle(),
+        fresh in Just(FRESH.to_vec()).prop_shuffle(),
         zone in any::<bool>(),
     ) {
         let message = &REAL_MESSAGES[pick % REAL_MESSAGES.len()];
@@ -416,10 +423,9 @@ proptest! {
 /// escape sequences), so the property above is not vacuous.
 #[test]
 fn most_real_messages_can_be_redelimited() {
-    let fresh = b"!$%*#@;:?=+/<>{}";
     let redelimited = REAL_MESSAGES
         .iter()
-        .filter(|m| redelimit(m, fresh).is_some())
+        .filter(|m| redelimit(m, FRESH).is_some())
         .count();
     assert!(
         redelimited * 2 > REAL_MESSAGES.len(),
@@ -427,7 +433,7 @@ fn most_real_messages_can_be_redelimited() {
         REAL_MESSAGES.len()
     );
     // The change is a real one: the original delimiters are gone.
-    let other = redelimit(&REAL_MESSAGES[0], fresh).unwrap();
+    let other = redelimit(&REAL_MESSAGES[0], FRESH).unwrap();
     assert!(
         other.starts_with(b"MSH!$%*"),
         "{}",
@@ -451,10 +457,7 @@ fn damaged_real_messages_convert_often_enough() {
     let (mut converted, mut rejected) = (0, 0);
     for _ in 0..300 {
         let (pick, damages) = strategy.new_tree(&mut runner).unwrap().current();
-        let mut message = REAL_MESSAGES[pick % REAL_MESSAGES.len()].clone();
-        for d in &damages {
-            apply(&mut message, d);
-        }
+        let message = damaged(pick, &damages);
         for (program, map) in [(&*ADT, "adt_a01"), (&*ORU, "oru_r01")] {
             match interpret(program, map, &message, &options(true)) {
                 Ok(_) => converted += 1,
